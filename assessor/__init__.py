@@ -1,0 +1,60 @@
+"""assessor: an AI-readiness diagnostic for French SMEs."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from . import config as settings
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in ("fr", "en") else "fr"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the application: load settings, validate the data files, prepare the database."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.defaults(app.instance_path))
+    app.config.update(settings.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
+
+    from . import catalogue, db, migrations, questionnaire
+
+    # Invalid data files stop the start-up with every problem listed.
+    app.extensions["assessor.questionnaires"] = questionnaire.load_directory(
+        settings.Path(app.config["QUESTIONNAIRES_DIR"]))
+    app.extensions["assessor.catalogue"] = catalogue.load_catalogue(
+        settings.Path(app.config["QUESTIONNAIRES_DIR"]) / "catalogue.yaml",
+        app.extensions["assessor.questionnaires"])
+
+    db.init_app(app)
+    if app.config["DATABASE"] != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(app.config["DATABASE"])), exist_ok=True)
+    database = db.connect(app.config["DATABASE"])
+    try:
+        migrations.apply(database)
+    finally:
+        database.close()
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from . import assess, cli, errors, web
+
+    web.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(assess.bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,189 @@
+"""The SME journey: profile, one page per dimension, review, results and PDF."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+
+from . import results as results_view
+from .db import get_db
+from .errors import redisplay_on_csrf_error
+from .forms import ProfileForm, answers_from_form, form_data_from_answers, section_form_class
+from .questionnaire import Questionnaire, is_visible
+from .scoring import check_answers, score
+from .store import assessments as store
+from .web import current_questionnaire, lang, questionnaire_for
+
+bp = Blueprint("assess", __name__)
+
+
+def _load(token: str) -> tuple[dict, Questionnaire]:
+    """Return the assessment a private token opens, or a friendly 404."""
+    assessment = store.by_token(get_db(), token)
+    if assessment is None:
+        abort(404)
+    return assessment, questionnaire_for(assessment)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@redisplay_on_csrf_error
+def home():
+    form = ProfileForm(lang=lang())
+    if not g.get("csrf_expired") and form.validate_on_submit():
+        questionnaire = current_questionnaire()
+        profile = form.profile() | {"lang": lang()}
+        _assessment_id, token = store.create(get_db(), profile, questionnaire.id, questionnaire.version)
+        flash(_("Votre diagnostic est créé. Gardez le lien de reprise affiché ci-dessous : "
+                "il permet d'y revenir à tout moment."), "success")
+        return redirect(url_for("assess.section", token=token,
+                                dimension_id=questionnaire.dimensions[0].id))
+    status = 422 if form.errors else 200
+    return render_template("home.html", form=form, questionnaire=current_questionnaire()), status
+
+
+@bp.route("/a/<token>")
+def resume(token: str):
+    """Send the user back where they left off."""
+    assessment, questionnaire = _load(token)
+    if assessment["status"] == "submitted":
+        return redirect(url_for("assess.results", token=token))
+    answers = store.answers(get_db(), assessment["id"])
+    for dimension in questionnaire.dimensions:
+        pending = [q for q in dimension.questions
+                   if q.scored and is_visible(questionnaire, q, answers) and q.id not in answers]
+        if pending:
+            return redirect(url_for("assess.section", token=token, dimension_id=dimension.id))
+    return redirect(url_for("assess.review", token=token))
+
+
+@bp.route("/a/<token>/s/<dimension_id>", methods=["GET", "POST"])
+@redisplay_on_csrf_error
+def section(token: str, dimension_id: str):
+    assessment, questionnaire = _load(token)
+    dimension = questionnaire.dimension(dimension_id)
+    if dimension is None:
+        abort(404)
+    if assessment["status"] == "submitted":
+        flash(_("Ce diagnostic a été validé : ses réponses ne peuvent plus être modifiées."), "info")
+        return redirect(url_for("assess.results", token=token))
+    db = get_db()
+    stored = store.answers(db, assessment["id"])
+    form_class = section_form_class(questionnaire.key, dimension, lang())
+    if request.method == "POST":
+        form = form_class()
+        if not g.get("csrf_expired"):
+            valid = form.validate()
+            # Save whatever is valid, even when another field is not: nothing typed is lost.
+            store.save_answers(db, assessment["id"], answers_from_form(form, dimension, only_valid=True))
+            if request.headers.get("X-Autosave"):
+                return ("", 204) if valid else ({"errors": form.errors}, 422)
+            if valid:
+                return redirect(_next_url(token, questionnaire, dimension, request.form.get("action")))
+    else:
+        form = form_class(data=form_data_from_answers(dimension, stored))
+    merged = stored | {k: v for k, v in answers_from_form(form, dimension).items() if v is not None} \
+        if request.method == "POST" else stored
+    index = questionnaire.dimensions.index(dimension)
+    status = 422 if form.errors else 200
+    return render_template(
+        "section.html", assessment=assessment, questionnaire=questionnaire, dimension=dimension,
+        form=form, step=index + 1, steps=len(questionnaire.dimensions), token=token,
+        hidden={q.id for q in dimension.questions
+                if q.show_if and questionnaire.question(q.show_if.question).dimension != dimension.id
+                and not is_visible(questionnaire, q, merged)},
+        answered=_answered_count(questionnaire, stored),
+    ), status
+
+
+def _answered_count(questionnaire: Questionnaire, answers: dict) -> tuple[int, int]:
+    visible = [q for q in questionnaire.questions if q.scored and is_visible(questionnaire, q, answers)]
+    return sum(1 for q in visible if q.id in answers), len(visible)
+
+
+def _next_url(token: str, questionnaire: Questionnaire, dimension, action: str | None) -> str:
+    index = questionnaire.dimensions.index(dimension)
+    if action == "previous" and index > 0:
+        return url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[index - 1].id)
+    if action == "later":
+        return url_for("assess.saved", token=token)
+    if action and action.startswith("goto:") and questionnaire.dimension(action[5:]):
+        return url_for("assess.section", token=token, dimension_id=action[5:])
+    if index + 1 < len(questionnaire.dimensions):
+        return url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[index + 1].id)
+    return url_for("assess.review", token=token)
+
+
+@bp.route("/a/<token>/enregistre")
+def saved(token: str):
+    """Confirm that the answers are saved and show the link to come back."""
+    assessment, questionnaire = _load(token)
+    return render_template("saved.html", assessment=assessment, token=token)
+
+
+@bp.route("/a/<token>/verification")
+def review(token: str):
+    assessment, questionnaire = _load(token)
+    if assessment["status"] == "submitted":
+        return redirect(url_for("assess.results", token=token))
+    answers = store.answers(get_db(), assessment["id"])
+    return render_template("review.html", assessment=assessment, questionnaire=questionnaire,
+                           answers=answers, token=token, result=score(questionnaire, answers),
+                           answered=_answered_count(questionnaire, answers),
+                           visible=lambda q: is_visible(questionnaire, q, answers),
+                           steps=len(questionnaire.dimensions))
+
+
+@bp.route("/a/<token>/valider", methods=["POST"])
+def submit(token: str):
+    assessment, questionnaire = _load(token)
+    db = get_db()
+    answers = store.answers(db, assessment["id"])
+    problems = check_answers(questionnaire, answers)
+    if problems:  # stored answers are validated on the way in; this guards against a changed file
+        current_app.logger.error("Invalid stored answers for assessment %s: %s", assessment["id"], problems)
+        abort(500)
+    result = score(questionnaire, answers, assessment["size_band"])
+    if result.overall is None:
+        flash(_("Répondez à au moins une question avant de valider votre diagnostic."), "error")
+        return redirect(url_for("assess.review", token=token))
+    # A second click, or a second tab, finds the assessment already submitted: nothing changes.
+    store.submit(db, assessment["id"], result.summary(), result.scoring_version)
+    return redirect(url_for("assess.results", token=token))
+
+
+@bp.route("/a/<token>/resultats")
+def results(token: str):
+    assessment, questionnaire = _load(token)
+    if assessment["status"] != "submitted":
+        return redirect(url_for("assess.review", token=token))
+    context = results_view.build(get_db(), assessment, questionnaire, lang())
+    return render_template("results.html", token=token, **context)
+
+
+@bp.route("/a/<token>/rapport.pdf")
+def report(token: str):
+    assessment, questionnaire = _load(token)
+    if assessment["status"] != "submitted":
+        return redirect(url_for("assess.review", token=token))
+    from . import reporting  # WeasyPrint is imported on the first report, not at start-up
+
+    pdf = reporting.report_for(get_db(), assessment, questionnaire, request.args.get("lang") or lang())
+    return _pdf_response(pdf, assessment)
+
+
+def _pdf_response(pdf: bytes, assessment: dict) -> Response:
+    filename = f"diagnostic-ia-{assessment['id']}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/methodologie")
+def methodology():
+    return render_template("methodology.html", questionnaire=current_questionnaire())
+
+
+@bp.route("/confidentialite")
+def privacy():
+    return render_template("privacy.html")

@@ -1,0 +1,186 @@
+"""Load and validate the programme catalogue (YAML) into frozen dataclasses. Pure module."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .questionnaire import SIZE_BANDS, Questionnaire, QuestionnaireError, Text, _Checker, _parse_yaml
+from .referential import NAF_SECTIONS, REGIONS
+
+KINDS = ("awareness", "training", "certified_training", "diagnostic", "support", "funding", "network",
+         "event", "resource")
+NATIONAL = "national"
+_ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_KEYS = {"id", "name", "operator", "kind", "description", "benefit", "regions", "sizes", "sectors",
+         "dimensions", "levels", "cost", "url", "contact", "source_url", "verified_on", "valid_until"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    name: Text
+    operator: str
+    kind: str
+    description: Text
+    benefit: Text
+    regions: tuple[str, ...]
+    sizes: tuple[str, ...]
+    sectors: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    levels: tuple[str, ...]
+    cost: Text | None
+    url: str | None
+    contact: str | None
+    source_url: str
+    verified_on: dt.date
+    valid_until: dt.date | None
+
+    @property
+    def national(self) -> bool:
+        return NATIONAL in self.regions
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_until is None or day <= self.valid_until
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the entry as plain JSON-ready data."""
+        def text(t: Text | None):
+            return None if t is None else {"fr": t.fr, "en": t.en}
+        return {
+            "id": self.id, "name": text(self.name), "operator": self.operator, "kind": self.kind,
+            "description": text(self.description), "benefit": text(self.benefit),
+            "regions": list(self.regions), "sizes": list(self.sizes), "sectors": list(self.sectors),
+            "dimensions": list(self.dimensions), "levels": list(self.levels), "cost": text(self.cost),
+            "url": self.url, "contact": self.contact, "source_url": self.source_url,
+            "verified_on": self.verified_on.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+        }
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: str
+    entries: tuple[Entry, ...]
+
+    def entry(self, entry_id: str) -> Entry | None:
+        for entry in self.entries:
+            if entry.id == entry_id:
+                return entry
+        return None
+
+
+def _url(c: _Checker, value: Any, path: str, required: bool) -> str | None:
+    if value is None:
+        if required:
+            c.problem(path, "missing", "every fact needs the URL of its source")
+        return None
+    parsed = urlparse(str(value))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        c.problem(path, f"{value!r} is not an http(s) URL", "write the full address, https://…")
+        return None
+    return str(value)
+
+
+def _date(c: _Checker, value: Any, path: str, required: bool) -> dt.date | None:
+    if value is None:
+        if required:
+            c.problem(path, "missing", "write the date as YYYY-MM-DD")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        c.problem(path, f"{value!r} is not a date", "write the date as YYYY-MM-DD")
+        return None
+
+
+def _codes(c: _Checker, value: Any, path: str, allowed: set[str], hint: str,
+           all_value: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    if value == "all" and all_value is not None:
+        return all_value
+    if not isinstance(value, list) or not value:
+        c.problem(path, f"expected a non-empty list, got {value!r}", hint)
+        return ()
+    for item in value:
+        if str(item) not in allowed:
+            c.problem(path, f"unknown code {item!r}", hint)
+    return tuple(str(v) for v in value)
+
+
+def parse_catalogue(data: Any, questionnaires: dict[str, Questionnaire],
+                    source: str = "catalogue.yaml") -> Catalogue:
+    """Validate a parsed catalogue against the questionnaires' dimensions and levels."""
+    c = _Checker(source)
+    data = c.mapping(data, "(top level)")
+    c.unknown_keys(data, {"version", "entries"}, "")
+    version = str(data.get("version") or "")
+    if not version:
+        c.problem("version", "missing catalogue version", "e.g. \"2026-11-22\", bumped on every change")
+    dimensions = {d.id for q in questionnaires.values() for d in q.dimensions}
+    levels = {lv.id for q in questionnaires.values() for lv in q.levels}
+    raw_entries = data.get("entries")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        c.problem("entries", "the catalogue has no entry")
+        raw_entries = []
+    entries, seen = [], set()
+    for i, raw in enumerate(raw_entries):
+        p = f"entries[{i}]"
+        raw = c.mapping(raw, p)
+        eid = raw.get("id")
+        if not isinstance(eid, str) or not _ENTRY_ID.match(eid):
+            c.problem(f"{p}.id", f"invalid entry id {eid!r}", "lowercase letters, digits and -")
+            eid = str(eid)
+        p = f"entries[{eid}]"
+        if eid in seen:
+            c.problem(f"{p}.id", f"duplicate entry id {eid!r}", "ids are unique and never reused")
+        seen.add(eid)
+        c.unknown_keys(raw, _KEYS, p)
+        kind = raw.get("kind")
+        if kind not in KINDS:
+            c.problem(f"{p}.kind", f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
+        operator = raw.get("operator")
+        if not isinstance(operator, str) or not operator.strip():
+            c.problem(f"{p}.operator", "missing operator", "who runs the offer")
+        entry = Entry(
+            id=eid,
+            name=c.text(raw.get("name"), f"{p}.name") or Text("", ""),
+            operator=str(operator or ""),
+            kind=str(kind),
+            description=c.text(raw.get("description"), f"{p}.description") or Text("", ""),
+            benefit=c.text(raw.get("benefit"), f"{p}.benefit") or Text("", ""),
+            regions=_codes(c, raw.get("regions"), f"{p}.regions", set(REGIONS) | {NATIONAL},
+                           "use national or ISO 3166-2:FR region codes such as FR-HDF, FR-OCC"),
+            sizes=_codes(c, raw.get("sizes"), f"{p}.sizes", set(SIZE_BANDS),
+                         f"use all or a list among {', '.join(SIZE_BANDS)}", all_value=SIZE_BANDS),
+            sectors=_codes(c, raw.get("sectors"), f"{p}.sectors", set(NAF_SECTIONS),
+                           "use all or NAF section letters A..U", all_value=tuple(NAF_SECTIONS)),
+            dimensions=_codes(c, raw.get("dimensions"), f"{p}.dimensions", dimensions,
+                              f"use dimension ids of the questionnaire: {', '.join(sorted(dimensions))}"),
+            levels=_codes(c, raw.get("levels"), f"{p}.levels", levels,
+                          f"use level ids: {', '.join(sorted(levels))}"),
+            cost=c.text(raw.get("cost"), f"{p}.cost", required=False),
+            url=_url(c, raw.get("url"), f"{p}.url", required=False),
+            contact=str(raw["contact"]) if raw.get("contact") else None,
+            source_url=_url(c, raw.get("source_url"), f"{p}.source_url", required=True) or "",
+            verified_on=_date(c, raw.get("verified_on"), f"{p}.verified_on", required=True) or dt.date.min,
+            valid_until=_date(c, raw.get("valid_until"), f"{p}.valid_until", required=False),
+        )
+        if entry.national and len(entry.regions) > 1:
+            c.problem(f"{p}.regions", "national cannot be combined with region codes")
+        entries.append(entry)
+    if c.problems:
+        raise QuestionnaireError(c.problems)
+    return Catalogue(version, tuple(entries))
+
+
+def load_catalogue(path: Path, questionnaires: dict[str, Questionnaire]) -> Catalogue:
+    """Load the catalogue file, raising QuestionnaireError with every problem found."""
+    data, problems = _parse_yaml(path)
+    if problems:
+        raise QuestionnaireError(problems)
+    return parse_catalogue(data, questionnaires, path.name)

@@ -1,0 +1,99 @@
+"""Server-rendered SVG charts: readable without JavaScript, with a text alternative. Pure module."""
+from __future__ import annotations
+
+import math
+from html import escape
+
+from markupsafe import Markup
+
+
+def _wrap(label: str, width: int = 16) -> list[str]:
+    """Split a label into short lines so that it fits beside the radar."""
+    lines, current = [], ""
+    for word in label.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    return lines[:3]
+
+
+def radar_svg(axes: list[tuple[str, float | None]], title: str, description: str,
+              previous: list[float | None] | None = None, size: int = 440,
+              legend: tuple[str, str] | None = None) -> Markup:
+    """Return a radar chart of scores 0–100, one axis per dimension.
+
+    :param axes: (label, score) per dimension; a missing score is drawn at the centre.
+    :param previous: optional earlier scores, drawn as a dashed outline (follow-up).
+    """
+    n = len(axes)
+    width, height = size + 160, size
+    cx, cy = width / 2, height / 2
+    radius = size / 2 - 50
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        r = radius * max(0.0, min(100.0, value)) / 100
+        return cx + r * math.cos(angle), cy + r * math.sin(angle)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'role="img" aria-labelledby="radar-title radar-desc" class="radar">',
+        f'<title id="radar-title">{escape(title)}</title>',
+        f'<desc id="radar-desc">{escape(description)}</desc>',
+    ]
+    for ring in (20, 40, 60, 80, 100):
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, ring) for i in range(n)))
+        parts.append(f'<polygon points="{pts}" class="radar-grid"/>')
+    for i, (label, _score) in enumerate(axes):
+        x, y = point(i, 100)
+        parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" class="radar-axis"/>')
+        lx, ly = point(i, 118)
+        anchor = "middle" if abs(lx - cx) < 10 else ("start" if lx > cx else "end")
+        lines = _wrap(label)
+        ly -= (len(lines) - 1) * 7
+        tspans = "".join(f'<tspan x="{lx:.1f}" dy="{0 if k == 0 else 14}">{escape(line)}</tspan>'
+                         for k, line in enumerate(lines))
+        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" class="radar-label">{tspans}</text>')
+    for ring in (50, 100):
+        x, y = point(0, ring)
+        parts.append(f'<text x="{x + 4:.1f}" y="{y + 4:.1f}" class="radar-tick">{ring}</text>')
+    if previous:
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v or 0) for i, v in enumerate(previous)))
+        parts.append(f'<polygon points="{pts}" class="radar-previous"/>')
+    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, s or 0) for i, (_, s) in enumerate(axes)))
+    parts.append(f'<polygon points="{pts}" class="radar-shape"/>')
+    for i, (_, s) in enumerate(axes):
+        x, y = point(i, s or 0)
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="radar-dot"/>')
+    if legend and previous:
+        parts.append(f'<line x1="10" y1="{height - 30}" x2="34" y2="{height - 30}" class="radar-legend-now"/>'
+                     f'<text x="40" y="{height - 26}" class="radar-tick">{escape(legend[0])}</text>'
+                     f'<line x1="10" y1="{height - 12}" x2="34" y2="{height - 12}" class="radar-legend-previous"/>'
+                     f'<text x="40" y="{height - 8}" class="radar-tick">{escape(legend[1])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_svg(rows: list[tuple[str, float | None]], title: str, width: int = 520) -> Markup:
+    """Return a horizontal bar chart of values 0–100 with a title for screen readers."""
+    row_height = 28
+    height = row_height * len(rows) + 10
+    label_width = 210
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             f'class="bars"><title>{escape(title)}</title>']
+    for i, (label, value) in enumerate(rows):
+        y = 5 + i * row_height
+        bar = (width - label_width - 50) * (value or 0) / 100
+        parts.append(f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end" class="bar-label">'
+                     f'{escape(label)}</text>')
+        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{width - label_width - 50}" height="18" '
+                     f'class="bar-track"/>')
+        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{bar:.1f}" height="18" class="bar-fill"/>')
+        shown = "–" if value is None else f"{value:.0f}"
+        parts.append(f'<text x="{width - 42}" y="{y + 18}" class="bar-value">{shown}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

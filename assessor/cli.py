@@ -1,0 +1,218 @@
+"""Command-line interface: ``flask --app assessor ...``.
+
+The data commands (questionnaires, catalogue, score, recommend) do not need the application: they
+are registered as Flask plugin commands so that ``questionnaires check`` can report an invalid file
+that would stop the application from starting.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from . import config as settings
+from .catalogue import Catalogue, load_catalogue
+from .questionnaire import QUESTION_TYPES, Questionnaire, QuestionnaireError, latest, load_directory
+from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
+
+
+def _data_dir() -> Path:
+    conf = settings.defaults("instance") | settings.from_environment()
+    return Path(conf["QUESTIONNAIRES_DIR"])
+
+
+def _load_questionnaires() -> dict[str, Questionnaire]:
+    try:
+        return load_directory(_data_dir())
+    except QuestionnaireError as exc:
+        raise click.ClickException("invalid questionnaire file(s):\n" + "\n".join(exc.problems)) from None
+
+
+def _load_catalogue(questionnaires: dict[str, Questionnaire]) -> Catalogue:
+    try:
+        return load_catalogue(_data_dir() / "catalogue.yaml", questionnaires)
+    except QuestionnaireError as exc:
+        raise click.ClickException("invalid catalogue:\n" + "\n".join(exc.problems)) from None
+
+
+def _questionnaire(questionnaires: dict[str, Questionnaire], ref: str) -> Questionnaire:
+    """Find 'ID' (latest version) or 'ID@VERSION'."""
+    if "@" in ref:
+        found = questionnaires.get(ref)
+    else:
+        found = latest(questionnaires, ref)
+    if found is None:
+        known = ", ".join(sorted(questionnaires))
+        raise click.ClickException(f"unknown questionnaire {ref!r}; known: {known}")
+    return found
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group("questionnaires")
+def questionnaires_group() -> None:
+    """Check and export the questionnaires."""
+
+
+@questionnaires_group.command("check")
+def questionnaires_check() -> None:
+    """Validate every questionnaire file; exit non-zero listing every error."""
+    loaded = _load_questionnaires()
+    for key, q in sorted(loaded.items()):
+        click.echo(f"ok  {q.source}: {key}, {len(q.dimensions)} dimensions, {len(q.questions)} questions")
+
+
+def export_questionnaire(q: Questionnaire) -> dict[str, Any]:
+    """Return the normalised questionnaire: every stored value with its 0..1 score."""
+    def options(question):
+        if not QUESTION_TYPES[question.type].scored:
+            return []
+        total = question.max_points if question.type == "multiple" else 1.0
+        rows = [{"value": o.value, "score": round(o.score / total, 6)} for o in question.options]
+        if question.dont_know:
+            rows.append({"value": "dont_know", "score": None})
+        if question.not_applicable:
+            rows.append({"value": "not_applicable", "score": None})
+        return rows
+    return {
+        "id": q.id, "version": q.version,
+        "dimensions": [{
+            "id": d.id, "weight": d.weight,
+            "questions": [{"id": qu.id, "type": qu.type, "weight": qu.weight if qu.scored else 0,
+                           "options": options(qu)} for qu in d.questions],
+        } for d in q.dimensions],
+    }
+
+
+@questionnaires_group.command("export")
+@click.argument("questionnaire_id")
+def questionnaires_export(questionnaire_id: str) -> None:
+    """Print a questionnaire (ID or ID@VERSION) as normalised JSON."""
+    _echo_json(export_questionnaire(_questionnaire(_load_questionnaires(), questionnaire_id)))
+
+
+def _read_answers(path: str, questionnaire: Questionnaire) -> dict[str, Any]:
+    from .scoring import check_answers, normalise_answer
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            answers = json.load(fh)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(answers, dict):
+        raise click.ClickException(f"{path} must map question ids to values")
+    problems = check_answers(questionnaire, answers)
+    if problems:
+        raise click.ClickException("invalid answers:\n" + "\n".join(problems))
+    return {qid: normalise_answer(questionnaire.question(qid), v) for qid, v in answers.items()}
+
+
+@click.command("score")
+@click.argument("questionnaire_id")
+@click.argument("answers_file", type=click.Path(dir_okay=False))
+@click.option("--size", "size_band", type=click.Choice(list(SIZE_BANDS)), help="Company size band.")
+def score_command(questionnaire_id: str, answers_file: str, size_band: str | None) -> None:
+    """Score ANSWERS_FILE (JSON: question id → value, a list for checklists)."""
+    from .scoring import score
+
+    questionnaire = _questionnaire(_load_questionnaires(), questionnaire_id)
+    answers = _read_answers(answers_file, questionnaire)
+    _echo_json(score(questionnaire, answers, size_band).summary())
+
+
+@click.group("catalogue")
+def catalogue_group() -> None:
+    """Check and export the programme catalogue."""
+
+
+@catalogue_group.command("check")
+def catalogue_check() -> None:
+    """Validate the catalogue; exit non-zero listing every error."""
+    catalogue = _load_catalogue(_load_questionnaires())
+    today = dt.date.today()
+    expired = [e.id for e in catalogue.entries if not e.is_valid_on(today)]
+    click.echo(f"ok  catalogue {catalogue.version}: {len(catalogue.entries)} entries"
+               + (f", {len(expired)} expired (never shown): {', '.join(expired)}" if expired else ""))
+
+
+@catalogue_group.command("export")
+def catalogue_export() -> None:
+    """Print the catalogue as JSON."""
+    _echo_json([e.as_dict() for e in _load_catalogue(_load_questionnaires()).entries])
+
+
+@click.command("recommend")
+@click.argument("questionnaire_id")
+@click.argument("answers_file", type=click.Path(dir_okay=False))
+@click.option("--region", required=True, type=click.Choice(list(REGIONS)), help="ISO 3166-2:FR region code.")
+@click.option("--size", "size_band", required=True, type=click.Choice(list(SIZE_BANDS)), help="Size band.")
+@click.option("--sector", required=True, type=click.Choice(list(NAF_SECTIONS)), help="NAF section letter.")
+@click.option("--lang", default="fr", type=click.Choice(["fr", "en"]), show_default=True)
+def recommend_command(questionnaire_id: str, answers_file: str, region: str, size_band: str, sector: str,
+                      lang: str) -> None:
+    """Print the recommended programmes and the action plan for ANSWERS_FILE."""
+    from .recommend import Profile, recommend
+    from .scoring import score
+
+    questionnaires = _load_questionnaires()
+    questionnaire = _questionnaire(questionnaires, questionnaire_id)
+    catalogue = _load_catalogue(questionnaires)
+    answers = _read_answers(answers_file, questionnaire)
+    result = score(questionnaire, answers, size_band)
+    advice = recommend(questionnaire, catalogue, Profile(region, size_band, sector), result, answers, lang,
+                       today=dt.date.today())
+    _echo_json({
+        "recommendations": [{
+            "id": r.entry.id, "name": r.entry.name.get(lang), "kind": r.entry.kind,
+            "regions": list(r.entry.regions), "dimension": r.dimension, "reason": r.reason,
+            "url": r.entry.url, "source_url": r.entry.source_url,
+        } for r in advice.recommendations],
+        "action_plan": {
+            "quick_wins": [{"dimension": p.dimension, "question": p.question_id, "action": p.text}
+                           for p in advice.plan.quick_wins],
+            "next_12_months": [{"dimension": p.dimension, "question": p.question_id, "action": p.text}
+                               for p in advice.plan.next_months],
+            "to_clarify": [{"question": qid, "text": text} for qid, text in advice.plan.to_clarify],
+        },
+    })
+
+
+# -- commands that need the application ---------------------------------------------------------
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the database (create_app already does it; this reports where it is)."""
+    click.echo(f"database ready: {current_app.config['DATABASE']}")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(target: str) -> None:
+    """Copy the live database to TARGET with SQLite's online backup API."""
+    from .db import backup
+
+    backup(current_app.config["DATABASE"], target)
+    click.echo(f"backup written to {target}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(backup_command)
+
+
+def fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)

@@ -1,0 +1,159 @@
+"""WTForms classes: the company profile, and one form per questionnaire section built from the data."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .questionnaire import DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_LENGTH, Dimension, Question
+from .referential import DEPARTMENTS, NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS
+
+
+def _choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = False,
+             placeholder: str | None = None) -> list[tuple[str, str]]:
+    index = 1 if lang == "en" else 0
+    choices = [(code, f"{code} – {labels[index]}" if with_code else labels[index])
+               for code, labels in table.items()]
+    return ([("", placeholder)] if placeholder is not None else []) + choices
+
+
+class ProfileForm(FlaskForm):
+    """The company profile asked before the questionnaire."""
+
+    company_name = StringField(
+        _l("Nom de l'entreprise"),
+        validators=[InputRequired(_l("Indiquez le nom de votre entreprise.")),
+                    Length(max=200, message=_l("Le nom ne peut pas dépasser 200 caractères."))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    size_band = RadioField(_l("Effectif"), validators=[InputRequired(_l("Choisissez la taille de votre entreprise."))])
+    sector = SelectField(_l("Secteur d'activité (section NAF)"),
+                         validators=[InputRequired(_l("Choisissez votre secteur d'activité."))])
+    region = SelectField(_l("Région"), validators=[Optional()])
+    department = SelectField(_l("Département (facultatif)"), validators=[Optional()])
+    role = SelectField(_l("Votre fonction"), validators=[InputRequired(_l("Indiquez votre fonction."))])
+    email = StringField(
+        _l("Adresse e-mail (facultatif)"),
+        validators=[Optional(), Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
+                                      check_deliverability=False),
+                    Length(max=254, message=_l("L'adresse e-mail est trop longue."))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    consent_contact = BooleanField(_l("J'accepte d'être contacté(e) par un conseiller au sujet de ce diagnostic."))
+    consent_stats = BooleanField(_l("J'accepte que mes réponses, rendues anonymes, servent aux statistiques régionales."))
+
+    def __init__(self, *args: Any, lang: str = "fr", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.size_band.choices = _choices(SIZE_BANDS, lang)
+        self.sector.choices = _choices(NAF_SECTIONS, lang, with_code=True, placeholder=str(_l("— Choisissez —")))
+        self.region.choices = _choices(REGIONS, lang, placeholder=str(_l("— Choisissez —")))
+        self.department.choices = [("", str(_l("— Aucun —")))] + [
+            (code, f"{code} – {name}") for code, (name, _) in DEPARTMENTS.items()]
+        self.role.choices = _choices(ROLES, lang, placeholder=str(_l("— Choisissez —")))
+
+    def validate_region(self, field: SelectField) -> None:
+        department = self.department.data
+        if not field.data and not department:
+            raise ValidationError(_l("Choisissez votre région, ou votre département."))
+        if field.data and department and DEPARTMENTS.get(department, ("", ""))[1] != field.data:
+            raise ValidationError(_l("Ce département n'appartient pas à la région choisie."))
+
+    def validate_email(self, field: StringField) -> None:
+        if self.consent_contact.data and not field.data:
+            raise ValidationError(_l("Pour être contacté(e) par un conseiller, indiquez une adresse e-mail."))
+
+    def profile(self) -> dict[str, Any]:
+        """Return the profile to store; the region comes from the department when only it is given."""
+        region = self.region.data or DEPARTMENTS[self.department.data][1]
+        return {
+            "company_name": self.company_name.data, "size_band": self.size_band.data,
+            "sector": self.sector.data, "region": region, "department": self.department.data or None,
+            "role": self.role.data, "email": self.email.data or None,
+            "consent_contact": self.consent_contact.data, "consent_stats": self.consent_stats.data,
+        }
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def field_name(question_id: str) -> str:
+    return "q_" + question_id.replace(".", "__")
+
+
+class _ExclusiveChoice:
+    """Refuse a checklist where an exclusive answer ("none", "je ne sais pas") is ticked with others."""
+
+    def __init__(self, exclusive: set[str]):
+        self.exclusive = exclusive
+
+    def __call__(self, form: FlaskForm, field: SelectMultipleField) -> None:
+        chosen = set(field.data or [])
+        if len(chosen) > 1 and chosen & self.exclusive:
+            raise ValidationError(_l("Cette réponse ne peut pas être cochée avec une autre : "
+                                     "décochez-la ou décochez les autres."))
+
+
+def special_labels() -> dict[str, str]:
+    return {DONT_KNOW: str(_l("Je ne sais pas")), NOT_APPLICABLE: str(_l("Non concerné"))}
+
+
+def _question_field(question: Question, lang: str):
+    label = question.text.get(lang)
+    specials = [(v, lbl) for v, lbl in special_labels().items()
+                if (v == DONT_KNOW and question.dont_know) or (v == NOT_APPLICABLE and question.not_applicable)]
+    if question.type == "text":
+        return TextAreaField(label, validators=[Optional(), Length(
+            max=TEXT_MAX_LENGTH, message=_l("Votre réponse ne peut pas dépasser %(max)d caractères.",
+                                            max=TEXT_MAX_LENGTH))])
+    choices = [(o.value, o.label.get(lang)) for o in question.options] + specials
+    if QUESTION_TYPES[question.type].multiple:
+        exclusive = {o.value for o in question.options if o.exclusive} | {v for v, _ in specials}
+        return MultiCheckboxField(label, choices=choices, validators=[Optional(), _ExclusiveChoice(exclusive)],
+                                  validate_choice=True)
+    return RadioField(label, choices=choices, validators=[Optional()])
+
+
+_FORM_CLASSES: dict[tuple[str, str, str], type[FlaskForm]] = {}
+
+
+def section_form_class(questionnaire_key: str, dimension: Dimension, lang: str) -> type[FlaskForm]:
+    """Return the form class of one section, built once per questionnaire version and language."""
+    key = (questionnaire_key, dimension.id, lang)
+    if key not in _FORM_CLASSES:
+        attrs = {field_name(q.id): _question_field(q, lang) for q in dimension.questions}
+        _FORM_CLASSES[key] = type(f"SectionForm_{dimension.id}", (FlaskForm,), attrs)
+    return _FORM_CLASSES[key]
+
+
+def answers_from_form(form: FlaskForm, dimension: Dimension, only_valid: bool = False) -> dict[str, Any]:
+    """Return question id → stored value from a section form (None for a cleared answer)."""
+    values: dict[str, Any] = {}
+    for question in dimension.questions:
+        field = form[field_name(question.id)]
+        if only_valid and field.errors:
+            continue
+        data = field.data
+        if question.type == "multiple":
+            if data and len(data) == 1 and data[0] in (DONT_KNOW, NOT_APPLICABLE):
+                data = data[0]
+            values[question.id] = data or None
+        elif question.type == "text":
+            values[question.id] = (data or "").strip() or None
+        else:
+            values[question.id] = data or None
+    return values
+
+
+def form_data_from_answers(dimension: Dimension, answers: dict[str, Any]) -> dict[str, Any]:
+    """Return the data to pre-fill a section form with stored answers."""
+    data = {}
+    for question in dimension.questions:
+        value = answers.get(question.id)
+        if question.type == "multiple" and isinstance(value, str):
+            value = [value]
+        data[field_name(question.id)] = value
+    return data

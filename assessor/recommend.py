@@ -1,0 +1,166 @@
+"""Recommend catalogue entries and an action plan from a profile and a result. Pure module.
+
+Matching: an entry is eligible when it covers the company's region (or is national), size and
+sector, and has not expired. It is considered for a priority dimension when it helps that dimension
+and fits the company's level in it. Candidates are ranked by the gap they address, regional offers
+before national ones, then picked greedily so that kinds vary.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .catalogue import Catalogue, Entry
+from .questionnaire import Questionnaire, Text
+from .scoring import AdviceItem, Result
+
+MAX_RECOMMENDATIONS = 8
+REGIONAL_BONUS = 1.5
+KIND_REPEAT_PENALTY = 0.6
+QUICK_WIN_MAX_VALUE = 0.34
+MAX_QUICK_WINS = 4
+MAX_LATER_STEPS = 6
+
+
+@dataclass(frozen=True)
+class Profile:
+    region: str
+    size_band: str
+    sector: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    entry: Entry
+    dimension: str
+    reason: str
+    rank_score: float
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    dimension: str
+    dimension_title: str
+    question_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    quick_wins: tuple[PlanItem, ...]
+    next_months: tuple[PlanItem, ...]
+    to_clarify: tuple[tuple[str, str], ...]  # (question id, question text)
+
+
+@dataclass(frozen=True)
+class Advice:
+    recommendations: tuple[Recommendation, ...]
+    plan: ActionPlan
+
+
+def eligible(entry: Entry, profile: Profile, today: dt.date) -> bool:
+    """Tell whether a company with this profile can use the entry today."""
+    return (entry.is_valid_on(today)
+            and (entry.national or profile.region in entry.regions)
+            and profile.size_band in entry.sizes
+            and profile.sector in entry.sectors)
+
+
+def _focus_dimensions(questionnaire: Questionnaire, result: Result, size_band: str) -> list[tuple[str, float]]:
+    """Return (dimension id, gap) for the priorities, or the two weakest dimensions if none."""
+    target = questionnaire.targets.get(size_band, 50.0)
+    scores = {d.id: d.score for d in result.dimensions if d.score is not None}
+    if result.priorities:
+        return [(pid, target - scores[pid]) for pid in result.priorities]
+    weakest = sorted(scores.items(), key=lambda kv: (kv[1], kv[0]))[:2]
+    return [(did, max(1.0, 100 - s)) for did, s in weakest if s < 100]
+
+
+def _situation(result: Result, dimension: str) -> AdviceItem | None:
+    items = [a for a in result.advice if a.dimension == dimension]
+    return max(items, key=lambda a: a.loss) if items else None
+
+
+def reason(questionnaire: Questionnaire, result: Result, dimension: str, entry: Entry, lang: str) -> str:
+    """Return the one-line reason shown with a recommendation, naming the dimension and the situation."""
+    dim = questionnaire.dimension(dimension)
+    score = result.dimension(dimension).score
+    title = dim.title.get(lang)
+    situation = _situation(result, dimension)
+    benefit = entry.benefit.get(lang).rstrip(". ")
+    if lang == "en":
+        text = f"{title} ({score:.0f}/100)"
+        if situation:
+            text += (f": “{situation.answer_label.en}” is not in place yet" if situation.value is not None
+                     and _is_checklist(questionnaire, situation) else f": you answered “{situation.answer_label.en}”")
+        return f"{text}. This helps you {benefit}."
+    text = f"{title} ({score:.0f}/100)"
+    if situation:
+        text += (f" : « {situation.answer_label.fr} » n'est pas encore en place" if _is_checklist(
+            questionnaire, situation) else f" : vous avez répondu « {situation.answer_label.fr} »")
+    return f"{text}. Cette offre vous aide à {benefit}."
+
+
+def _is_checklist(questionnaire: Questionnaire, item: AdviceItem) -> bool:
+    question = questionnaire.question(item.question_id)
+    return question is not None and question.type == "multiple"
+
+
+def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profile, result: Result,
+                      lang: str, today: dt.date) -> tuple[Recommendation, ...]:
+    """Return at most MAX_RECOMMENDATIONS eligible entries for the priority dimensions, best first."""
+    candidates: dict[str, tuple[float, str]] = {}
+    for dimension, gap in _focus_dimensions(questionnaire, result, profile.size_band):
+        level = result.dimension(dimension).level
+        for entry in catalogue.entries:
+            if dimension not in entry.dimensions or level not in entry.levels:
+                continue
+            if not eligible(entry, profile, today):
+                continue
+            rank = gap * (1.0 if entry.national else REGIONAL_BONUS)
+            if entry.id not in candidates or candidates[entry.id][0] < rank:
+                candidates[entry.id] = (rank, dimension)
+    ordered = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    chosen: list[Recommendation] = []
+    kinds: dict[str, int] = {}
+    pool = [(catalogue.entry(eid), rank, dim) for eid, (rank, dim) in ordered]
+    while pool and len(chosen) < MAX_RECOMMENDATIONS:
+        best = max(pool, key=lambda c: (c[1] * KIND_REPEAT_PENALTY ** kinds.get(c[0].kind, 0), -pool.index(c)))
+        pool.remove(best)
+        entry, rank, dim = best
+        kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
+        chosen.append(Recommendation(entry, dim, reason(questionnaire, result, dim, entry, lang), rank))
+    return tuple(chosen)
+
+
+def action_plan(questionnaire: Questionnaire, result: Result, lang: str) -> ActionPlan:
+    """Build the plan from the advice of the weakest answers, each tied to its dimension.
+
+    First steps (answers that start from little or nothing) make the 3-month quick wins; the other
+    advice, at most one item per dimension and question, makes the 12-month steps.
+    """
+    quick, later, seen_quick_dims = [], [], set()
+    for item in result.advice:  # sorted by what each answer costs the overall score
+        question = questionnaire.question(item.question_id)
+        dim = questionnaire.dimension(item.dimension)
+        plan_item = PlanItem(dim.id, dim.title.get(lang), question.id, item.text.get(lang))
+        if (item.value <= QUICK_WIN_MAX_VALUE and len(quick) < MAX_QUICK_WINS
+                and dim.id not in seen_quick_dims):
+            quick.append(plan_item)
+            seen_quick_dims.add(dim.id)
+        elif len(later) < MAX_LATER_STEPS and all(p.question_id != question.id for p in later + quick):
+            later.append(plan_item)
+    clarify = tuple((qid, questionnaire.question(qid).text.get(lang)) for qid in result.dont_know)
+    return ActionPlan(tuple(quick), tuple(later), clarify)
+
+
+def recommend(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profile, result: Result,
+              answers: dict[str, Any], lang: str, today: dt.date) -> Advice:
+    """Return the recommendations and the action plan for one assessment."""
+    return Advice(recommend_entries(questionnaire, catalogue, profile, result, lang, today),
+                  action_plan(questionnaire, result, lang))
+
+
+def text_of(text: Text | None, lang: str) -> str:
+    return text.get(lang) if text else ""

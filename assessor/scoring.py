@@ -1,0 +1,262 @@
+"""Score a questionnaire's answers. Pure and deterministic: see the methodology page.
+
+- A question's value is normalised to 0..1 and weighted; a dimension's score (0-100) is the
+  weighted mean over its answered questions; the overall score is the weighted mean of the
+  dimensions that have a score.
+- "Je ne sais pas" and "Non concerné" are answers, not gaps: both leave the mean. "Je ne sais pas"
+  (and a question left blank) lowers the confidence index, the share of the applicable weight that
+  was actually answered; "Non concerné" does not, since the question does not apply.
+- The level comes from the thresholds in the questionnaire; the floor level is the level of the
+  weakest dimension.
+- Priorities are the dimensions furthest below the target for the company's size, weighted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .questionnaire import (
+    DONT_KNOW,
+    NOT_APPLICABLE,
+    QUESTION_TYPES,
+    TEXT_MAX_LENGTH,
+    Question,
+    Questionnaire,
+    Text,
+    is_visible,
+)
+
+SCORING_VERSION = 1
+MAX_PRIORITIES = 3
+
+ANSWERED = "answered"
+UNANSWERED = "unanswered"
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit the questionnaire."""
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    question_id: str
+    status: str  # answered | dont_know | not_applicable | unanswered | hidden
+    value: float | None
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    id: str
+    score: float | None
+    level: str | None
+    confidence: float
+    answered: int
+    dont_know: tuple[str, ...]
+    unanswered: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AdviceItem:
+    question_id: str
+    dimension: str
+    value: float
+    loss: float
+    text: Text
+    answer_label: Text
+
+
+@dataclass(frozen=True)
+class Result:
+    questionnaire: str
+    scoring_version: int
+    overall: float | None
+    level: str | None
+    floor_level: str | None
+    confidence: float
+    dimensions: tuple[DimensionScore, ...]
+    priorities: tuple[str, ...]
+    advice: tuple[AdviceItem, ...]
+    dont_know: tuple[str, ...]
+
+    def dimension(self, dimension_id: str) -> DimensionScore | None:
+        for dimension in self.dimensions:
+            if dimension.id == dimension_id:
+                return dimension
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        """Return the figures printed by the CLI and stored with a submitted assessment."""
+        return {
+            "overall": _round(self.overall),
+            "level": self.level,
+            "floor_level": self.floor_level,
+            "confidence": round(self.confidence, 3),
+            "dimensions": {
+                d.id: {"score": _round(d.score), "level": d.level, "confidence": round(d.confidence, 3)}
+                for d in self.dimensions
+            },
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def check_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[str]:
+    """Return a message for every answer that does not fit the questionnaire."""
+    problems = []
+    for question_id, answer in answers.items():
+        question = questionnaire.question(question_id)
+        if question is None:
+            problems.append(f"unknown question id {question_id!r} in {questionnaire.key}")
+            continue
+        try:
+            normalise_answer(question, answer)
+        except AnswerError as exc:
+            problems.append(f"{question_id}: {exc}")
+    return problems
+
+
+def normalise_answer(question: Question, answer: Any) -> Any:
+    """Return the answer in its stored form, or raise AnswerError."""
+    if answer is None or answer == "" or answer == []:
+        return None
+    allowed_special = {v for v, ok in ((DONT_KNOW, question.dont_know),
+                                       (NOT_APPLICABLE, question.not_applicable)) if ok}
+    if question.type == "text":
+        if not isinstance(answer, str):
+            raise AnswerError("a free-text answer must be a string")
+        if len(answer) > TEXT_MAX_LENGTH:
+            raise AnswerError(f"the text is longer than {TEXT_MAX_LENGTH} characters")
+        return answer
+    values = {o.value for o in question.options}
+    if QUESTION_TYPES[question.type].multiple:
+        if isinstance(answer, str) and answer in allowed_special:
+            return answer
+        if isinstance(answer, list) and len(answer) == 1 and answer[0] in allowed_special:
+            return answer[0]
+        if not isinstance(answer, list):
+            raise AnswerError("a checklist answer must be a list of values")
+        chosen = [str(v) for v in answer]
+        unknown = [v for v in chosen if v not in values]
+        if unknown:
+            raise AnswerError(f"unknown value(s) {unknown}; expected among {sorted(values)}")
+        exclusive = {o.value for o in question.options if o.exclusive}
+        if len(chosen) > 1 and exclusive & set(chosen):
+            raise AnswerError(f"{sorted(exclusive & set(chosen))} cannot be combined with other answers")
+        return sorted(set(chosen), key=[o.value for o in question.options].index)
+    answer = str(answer)
+    if answer not in values and answer not in allowed_special:
+        raise AnswerError(f"unknown value {answer!r}; expected one of "
+                          f"{sorted(values | allowed_special)}")
+    return answer
+
+
+def question_score(questionnaire: Questionnaire, question: Question,
+                   answers: dict[str, Any]) -> QuestionScore:
+    """Return the status and normalised value of one question."""
+    if not is_visible(questionnaire, question, answers):
+        return QuestionScore(question.id, "hidden", None)
+    answer = answers.get(question.id)
+    if answer in (None, "", []):
+        return QuestionScore(question.id, UNANSWERED, None)
+    if answer in (DONT_KNOW, NOT_APPLICABLE):
+        return QuestionScore(question.id, answer, None)
+    if question.type == "multiple":
+        ticked = set(answer)
+        points = sum(o.score for o in question.options if o.value in ticked)
+        return QuestionScore(question.id, ANSWERED, min(1.0, points / question.max_points))
+    option = question.option(str(answer))
+    return QuestionScore(question.id, ANSWERED, option.score if option else None)
+
+
+def score(questionnaire: Questionnaire, answers: dict[str, Any], size_band: str | None = None) -> Result:
+    """Score the answers (question id → value) against the questionnaire.
+
+    Answers are assumed valid (see :func:`check_answers`); unknown ids are ignored.
+    """
+    dimensions = []
+    advice: list[AdviceItem] = []
+    all_dont_know: list[str] = []
+    total_dim_weight = sum(d.weight for d in questionnaire.dimensions)
+    for dimension in questionnaire.dimensions:
+        answered_weight = applicable_weight = weighted_sum = 0.0
+        answered = 0
+        dont_know, unanswered = [], []
+        scored_questions = [q for q in dimension.questions if q.scored]
+        dim_question_weight = sum(q.weight for q in scored_questions) or 1.0
+        for question in scored_questions:
+            qs = question_score(questionnaire, question, answers)
+            if qs.status in ("hidden", NOT_APPLICABLE):
+                continue
+            applicable_weight += question.weight
+            if qs.status == DONT_KNOW:
+                dont_know.append(question.id)
+            elif qs.status == UNANSWERED or qs.value is None:
+                unanswered.append(question.id)
+            else:
+                answered += 1
+                answered_weight += question.weight
+                weighted_sum += question.weight * qs.value
+                advice.extend(_advice_for(question, answers[question.id], qs.value,
+                                          dimension.weight / total_dim_weight * question.weight
+                                          / dim_question_weight))
+        dim_score = 100.0 * weighted_sum / answered_weight if answered_weight else None
+        confidence = answered_weight / applicable_weight if applicable_weight else 1.0
+        dimensions.append(DimensionScore(
+            dimension.id, dim_score,
+            questionnaire.level_for(dim_score).id if dim_score is not None else None,
+            confidence, answered, tuple(dont_know), tuple(unanswered)))
+        all_dont_know.extend(dont_know)
+
+    scored_dims = [(d, qd) for d, qd in zip(dimensions, questionnaire.dimensions) if d.score is not None]
+    overall = None
+    if scored_dims:
+        overall = sum(d.score * qd.weight for d, qd in scored_dims) / sum(qd.weight for _, qd in scored_dims)
+    confidence = sum(d.confidence * qd.weight for d, qd in zip(dimensions, questionnaire.dimensions)) \
+        / total_dim_weight
+    floor = min((d for d, _ in scored_dims), key=lambda d: d.score, default=None)
+    advice.sort(key=lambda a: (-a.loss, a.question_id))
+    return Result(
+        questionnaire=questionnaire.key,
+        scoring_version=SCORING_VERSION,
+        overall=overall,
+        level=questionnaire.level_for(overall).id if overall is not None else None,
+        floor_level=floor.level if floor else None,
+        confidence=confidence,
+        dimensions=tuple(dimensions),
+        priorities=_priorities(questionnaire, dimensions, size_band),
+        advice=tuple(advice),
+        dont_know=tuple(all_dont_know),
+    )
+
+
+def _advice_for(question: Question, answer: Any, value: float, share: float) -> list[AdviceItem]:
+    """Return the advice attached to an answer below the top, weighted by what it costs."""
+    items = []
+    if question.type == "multiple":
+        ticked = set(answer)
+        for option in question.options:
+            if option.value not in ticked and option.score > 0 and option.advice:
+                loss = share * option.score / question.max_points
+                items.append(AdviceItem(question.id, question.dimension, value, loss,
+                                        option.advice, option.label))
+        return items
+    option = question.option(str(answer))
+    if option is not None and option.score < 1 and option.advice:
+        items.append(AdviceItem(question.id, question.dimension, value, share * (1 - option.score),
+                                option.advice, option.label))
+    return items
+
+
+def _priorities(questionnaire: Questionnaire, dimensions: list[DimensionScore],
+                size_band: str | None) -> tuple[str, ...]:
+    targets = questionnaire.targets
+    target = targets.get(size_band) if size_band else None
+    if target is None:
+        target = sorted(targets.values())[len(targets) // 2] if targets else 50.0
+    weights = {d.id: d.weight for d in questionnaire.dimensions}
+    gaps = [((target - d.score) * weights[d.id], d.id) for d in dimensions
+            if d.score is not None and d.score < target]
+    gaps.sort(key=lambda g: (-g[0], g[1]))
+    return tuple(dimension_id for _, dimension_id in gaps[:MAX_PRIORITIES])

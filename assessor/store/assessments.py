@@ -1,0 +1,118 @@
+"""Assessments and their answers."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..db import write_transaction
+
+PROFILE_FIELDS = ("company_name", "size_band", "sector", "region", "department", "role", "email",
+                  "consent_contact", "consent_stats", "lang")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_token() -> str:
+    """Return a private link token: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a token; only the hash is kept, so a leaked database leaks no link."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create(db: Database, profile: dict[str, Any], questionnaire_id: str, questionnaire_version: int,
+           *, mode: str = "self", created_by: int | None = None, previous_id: int | None = None,
+           is_demo: bool = False, token: str | None = None, created_at: str | None = None) -> tuple[int, str]:
+    """Create a draft assessment and return its id and private token."""
+    token = token or new_token()
+    stamp = created_at or now_iso()
+    row = {key: profile.get(key) for key in PROFILE_FIELDS}
+    row.update(
+        token_hash=hash_token(token), questionnaire_id=questionnaire_id,
+        questionnaire_version=questionnaire_version, status="draft", mode=mode,
+        created_by=created_by, previous_id=previous_id, is_demo=int(is_demo),
+        consent_contact=int(bool(profile.get("consent_contact"))),
+        consent_stats=int(bool(profile.get("consent_stats"))),
+        created_at=stamp, updated_at=stamp,
+    )
+    with write_transaction(db):
+        assessment_id = db["assessments"].insert(row).last_pk
+    return assessment_id, token
+
+
+def by_token(db: Database, token: str) -> dict[str, Any] | None:
+    """Return the assessment a private token opens, or None."""
+    if not token or len(token) > 100:
+        return None
+    rows = list(db.query("select * from assessments where token_hash = ?", [hash_token(token)]))
+    return rows[0] if rows else None
+
+
+def get(db: Database, assessment_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("select * from assessments where id = ?", [assessment_id]))
+    return rows[0] if rows else None
+
+
+def answers(db: Database, assessment_id: int) -> dict[str, Any]:
+    """Return the answers of an assessment: question id → value (list for checklists)."""
+    return {row["question_id"]: json.loads(row["value"]) for row in db.query(
+        "select question_id, value from answers where assessment_id = ?", [assessment_id])}
+
+
+def save_answers(db: Database, assessment_id: int, values: dict[str, Any]) -> bool:
+    """Store answers (None removes one) on a draft; return False if the assessment is submitted."""
+    stamp = now_iso()
+    with write_transaction(db):
+        status = db.execute("select status from assessments where id = ?", [assessment_id]).fetchone()
+        if status is None or status[0] != "draft":
+            return False
+        removed = [qid for qid, value in values.items() if value is None]
+        if removed:
+            db.execute(
+                f"delete from answers where assessment_id = ? and question_id in "
+                f"({','.join('?' * len(removed))})", [assessment_id, *removed])
+        rows = [{"assessment_id": assessment_id, "question_id": qid,
+                 "value": json.dumps(value, ensure_ascii=False), "updated_at": stamp}
+                for qid, value in values.items() if value is not None]
+        if rows:
+            db["answers"].upsert_all(rows, pk=("assessment_id", "question_id"))
+        db["assessments"].update(assessment_id, {"updated_at": stamp})
+    return True
+
+
+def submit(db: Database, assessment_id: int, summary: dict[str, Any], scoring_version: int,
+           submitted_at: str | None = None) -> bool:
+    """Mark a draft as submitted with its scores; return False if it was already submitted."""
+    stamp = submitted_at or now_iso()
+    with write_transaction(db):
+        status = db.execute("select status from assessments where id = ?", [assessment_id]).fetchone()
+        if status is None or status[0] != "draft":
+            return False
+        db["assessments"].update(assessment_id, {
+            "status": "submitted", "submitted_at": stamp, "updated_at": stamp,
+            "scoring_version": scoring_version, "overall": summary["overall"],
+            "level": summary["level"], "floor_level": summary["floor_level"],
+            "confidence": summary["confidence"],
+            "dimension_scores": json.dumps({k: v["score"] for k, v in summary["dimensions"].items()}),
+        })
+    return True
+
+
+def set_lang(db: Database, assessment_id: int, lang: str) -> None:
+    db.execute("update assessments set lang = ? where id = ?", [lang, assessment_id])
+
+
+def previous(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the assessment this one follows up, if any."""
+    if not assessment.get("previous_id"):
+        return None
+    return get(db, assessment["previous_id"])

@@ -1,0 +1,91 @@
+"""Cross-cutting web concerns: security headers, language switch, template helpers."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from . import referential
+from .questionnaire import Questionnaire, latest
+
+bp = Blueprint("web", __name__)
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def questionnaires() -> dict[str, Questionnaire]:
+    return current_app.extensions["assessor.questionnaires"]
+
+
+def questionnaire_for(assessment: dict) -> Questionnaire:
+    """Return the questionnaire version an assessment was started with."""
+    return questionnaires()[f"{assessment['questionnaire_id']}@{assessment['questionnaire_version']}"]
+
+
+def current_questionnaire() -> Questionnaire:
+    """Return the version used for new assessments: the highest one."""
+    return latest(questionnaires(), current_app.config["QUESTIONNAIRE_ID"])
+
+
+def lang() -> str:
+    return str(get_locale() or "fr")
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Accept only a path on this site as a redirect target."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+        and "\\" not in target
+
+
+@bp.route("/langue/<code>")
+def set_language(code: str):
+    """Switch the interface language and go back to the page the user was on."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else url_for("assess.home"))
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # Private links carry their token in the URL: never leak it through the Referer header.
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.endpoint and request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def helpers():
+        return {
+            "lang": lang(),
+            "label": lambda table, code: referential.label(getattr(referential, table), code, lang()),
+            "t": lambda text: text.get(lang()) if text is not None else "",
+            "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
+        }
+
+    @app.template_filter("region_name")
+    def region_name(code: str) -> str:
+        return referential.label(referential.REGIONS, code, lang())
+
+
+KIND_LABELS = {
+    "awareness": _l("Sensibilisation"), "training": _l("Formation"),
+    "certified_training": _l("Formation certifiante"), "diagnostic": _l("Diagnostic"),
+    "support": _l("Accompagnement"), "funding": _l("Financement"), "network": _l("Réseau"),
+    "event": _l("Événement"), "resource": _l("Ressource"),
+}
