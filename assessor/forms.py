@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -14,11 +15,11 @@ from .referential import DEPARTMENTS, NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS
 
 
 def _choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = False,
-             placeholder: str | None = None) -> list[tuple[str, str]]:
+             placeholder: str | None = None) -> list[SelectChoice]:
     index = 1 if lang == "en" else 0
-    choices = [(code, f"{code} – {labels[index]}" if with_code else labels[index])
+    choices = [SelectChoice(code, f"{code} – {labels[index]}" if with_code else labels[index])
                for code, labels in table.items()]
-    return ([("", placeholder)] if placeholder is not None else []) + choices
+    return ([SelectChoice("", placeholder)] if placeholder is not None else []) + choices
 
 
 class ProfileForm(FlaskForm):
@@ -32,14 +33,12 @@ class ProfileForm(FlaskForm):
     size_band = RadioField(_l("Effectif"), validators=[InputRequired(_l("Choisissez la taille de votre entreprise."))])
     sector = SelectField(_l("Secteur d'activité (section NAF)"),
                          validators=[InputRequired(_l("Choisissez votre secteur d'activité."))])
-    region = SelectField(_l("Région"), validators=[Optional()])
+    region = SelectField(_l("Région"))
     department = SelectField(_l("Département (facultatif)"), validators=[Optional()])
     role = SelectField(_l("Votre fonction"), validators=[InputRequired(_l("Indiquez votre fonction."))])
     email = StringField(
         _l("Adresse e-mail (facultatif)"),
-        validators=[Optional(), Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
-                                      check_deliverability=False),
-                    Length(max=254, message=_l("L'adresse e-mail est trop longue."))],
+        validators=[Length(max=254, message=_l("L'adresse e-mail est trop longue."))],
         filters=[lambda v: v.strip() if isinstance(v, str) else v])
     consent_contact = BooleanField(_l("J'accepte d'être contacté(e) par un conseiller au sujet de ce diagnostic."))
     consent_stats = BooleanField(_l("J'accepte que mes réponses, rendues anonymes, servent aux statistiques régionales."))
@@ -49,8 +48,8 @@ class ProfileForm(FlaskForm):
         self.size_band.choices = _choices(SIZE_BANDS, lang)
         self.sector.choices = _choices(NAF_SECTIONS, lang, with_code=True, placeholder=str(_l("— Choisissez —")))
         self.region.choices = _choices(REGIONS, lang, placeholder=str(_l("— Choisissez —")))
-        self.department.choices = [("", str(_l("— Aucun —")))] + [
-            (code, f"{code} – {name}") for code, (name, _) in DEPARTMENTS.items()]
+        self.department.choices = [SelectChoice("", str(_l("— Aucun —")))] + [
+            SelectChoice(code, f"{code} – {name}") for code, (name, _) in DEPARTMENTS.items()]
         self.role.choices = _choices(ROLES, lang, placeholder=str(_l("— Choisissez —")))
 
     def validate_region(self, field: SelectField) -> None:
@@ -61,8 +60,12 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Ce département n'appartient pas à la région choisie."))
 
     def validate_email(self, field: StringField) -> None:
-        if self.consent_contact.data and not field.data:
-            raise ValidationError(_l("Pour être contacté(e) par un conseiller, indiquez une adresse e-mail."))
+        if not field.data:
+            if self.consent_contact.data:
+                raise ValidationError(_l("Pour être contacté(e) par un conseiller, indiquez une adresse e-mail."))
+            return
+        Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
+              check_deliverability=False)(self, field)
 
     def profile(self) -> dict[str, Any]:
         """Return the profile to store; the region comes from the department when only it is given."""
@@ -109,9 +112,10 @@ def _question_field(question: Question, lang: str):
         return TextAreaField(label, validators=[Optional(), Length(
             max=TEXT_MAX_LENGTH, message=_l("Votre réponse ne peut pas dépasser %(max)d caractères.",
                                             max=TEXT_MAX_LENGTH))])
-    choices = [(o.value, o.label.get(lang)) for o in question.options] + specials
+    choices = [SelectChoice(o.value, o.label.get(lang)) for o in question.options] + [
+        SelectChoice(v, lbl) for v, lbl in specials]
     if QUESTION_TYPES[question.type].multiple:
-        exclusive = {o.value for o in question.options if o.exclusive} | {v for v, _ in specials}
+        exclusive = {o.value for o in question.options if o.exclusive} | {v for v, _label in specials}
         return MultiCheckboxField(label, choices=choices, validators=[Optional(), _ExclusiveChoice(exclusive)],
                                   validate_choice=True)
     return RadioField(label, choices=choices, validators=[Optional()])

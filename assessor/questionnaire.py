@@ -412,13 +412,13 @@ _QUESTION_KEYS = {"id", "type", "weight", "text", "help", "options", "advice", "
 def _parse_question(c: _Checker, raw: Any, p: str, dimension: str,
                     earlier: dict[str, Question]) -> Question | None:
     raw = c.mapping(raw, p)
-    c.unknown_keys(raw, _QUESTION_KEYS, p)
     qid = raw.get("id")
     if not isinstance(qid, str) or not _QUESTION_ID.match(qid):
         c.problem(f"{p}.id", f"invalid question id {qid!r}",
                   f"write '{dimension}.<name>' in lowercase letters, digits and _")
         return None
     p = f"{p.rsplit('.questions', 1)[0]}.questions[{qid}]"
+    c.unknown_keys(raw, _QUESTION_KEYS, p)
     if qid in earlier:
         c.problem(f"{p}.id", f"duplicate question id {qid!r}", "question ids are never reused")
     if not qid.startswith(dimension + "."):

@@ -1,0 +1,339 @@
+"""The SME journey through the Flask test client, with CSRF protection on as in production."""
+from __future__ import annotations
+
+import re
+from html import escape, unescape
+
+import pytest
+
+from assessor.forms import field_name
+from assessor.questionnaire import latest
+from assessor.store import assessments as store
+from tests.conftest import best_answers, make_app
+
+VALID_PROFILE = {"company_name": "Menuiserie Dupont", "size_band": "10-49", "sector": "C",
+                 "region": "FR-HDF", "department": "", "role": "dirigeant", "email": ""}
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path, WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def questionnaire(app):
+    return latest(app.extensions["assessor.questionnaires"], "ai-maturity")
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+                     html).group(1) or ""
+
+
+def token_csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match.group(1)
+
+
+def start(client, **profile) -> str:
+    page = client.get("/").get_data(as_text=True)
+    response = client.post("/", data=VALID_PROFILE | profile | {"csrf_token": token_csrf(page)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"].split("/")[2]
+
+
+def section_data(dimension, answers: dict) -> dict:
+    data = {}
+    for question in dimension.questions:
+        if question.id in answers:
+            data[field_name(question.id)] = answers[question.id]
+    return data
+
+
+def post_section(client, token, dimension, answers, action="next"):
+    page = client.get(f"/a/{token}/s/{dimension.id}").get_data(as_text=True)
+    return client.post(f"/a/{token}/s/{dimension.id}",
+                       data=section_data(dimension, answers) | {"csrf_token": token_csrf(page), "action": action})
+
+
+def stored_answers(app, token):
+    from assessor.db import connect
+    db = connect(app.config["DATABASE"])
+    try:
+        return store.answers(db, store.by_token(db, token)["id"])
+    finally:
+        db.close()
+
+
+def test_home_explains_the_diagnostic_in_french(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="fr">' in html
+    assert "15 à 20 minutes" in html
+    assert "Commencer le diagnostic" in html
+    assert "Données personnelles" in html
+
+
+def test_language_switch_to_english_and_back(client, questionnaire):
+    response = client.get("/langue/en?next=/methodologie")
+    assert response.headers["Location"] == "/methodologie"
+    html = client.get("/methodologie").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert questionnaire.levels[0].label.en in html
+    client.get("/langue/fr")
+    assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_refuses_an_external_redirect(client):
+    assert client.get("/langue/en?next=https://evil.example/").headers["Location"] == "/"
+    assert client.get("/langue/en?next=//evil.example/").headers["Location"] == "/"
+
+
+def test_profile_errors_are_shown_in_french_and_nothing_typed_is_lost(client):
+    page = client.get("/").get_data(as_text=True)
+    response = client.post("/", data={"company_name": "Boulangerie Martin", "email": "pas-une-adresse",
+                                      "csrf_token": token_csrf(page)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choisissez la taille de votre entreprise." in html
+    assert "Choisissez votre secteur d'activité." in html
+    assert "Choisissez votre région, ou votre département." in html
+    assert "Cette adresse e-mail n'est pas valide" in unescape(html)
+    assert 'value="Boulangerie Martin"' in html
+    assert 'value="pas-une-adresse"' in html
+
+
+def test_department_gives_the_region(app, client):
+    token = start(client, region="", department="34")
+    with app.app_context():
+        from assessor.db import connect
+        db = connect(app.config["DATABASE"])
+        assert store.by_token(db, token)["region"] == "FR-OCC"
+        db.close()
+
+
+def test_department_outside_the_region_is_refused(client):
+    page = client.get("/").get_data(as_text=True)
+    html = client.post("/", data=VALID_PROFILE | {"department": "34", "csrf_token": token_csrf(page)}
+                       ).get_data(as_text=True)
+    assert "Ce département n'appartient pas à la région choisie." in unescape(html)
+
+
+def test_contact_consent_needs_an_email(client):
+    page = client.get("/").get_data(as_text=True)
+    html = client.post("/", data=VALID_PROFILE | {"consent_contact": "y", "csrf_token": token_csrf(page)}
+                       ).get_data(as_text=True)
+    assert "indiquez une adresse e-mail" in html
+
+
+def test_whole_journey_to_results(app, client, questionnaire):
+    token = start(client, company_name="Menuiserie <Dupont> & Fils")
+    answers = best_answers(questionnaire)
+    steps = len(questionnaire.dimensions)
+    for index, dimension in enumerate(questionnaire.dimensions, start=1):
+        html = client.get(f"/a/{token}/s/{dimension.id}").get_data(as_text=True)
+        assert f"Étape {index} sur {steps}" in html
+        assert "Pourquoi cette question ?" in html
+        assert f"/a/{token}" in html  # the resume link is shown
+        response = post_section(client, token, dimension, answers)
+        assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/a/{token}/verification")
+    review = client.get(f"/a/{token}/verification").get_data(as_text=True)
+    response = client.post(f"/a/{token}/valider", data={"csrf_token": token_csrf(review)})
+    assert response.headers["Location"].endswith(f"/a/{token}/resultats")
+    html = client.get(f"/a/{token}/resultats").get_data(as_text=True)
+    assert "Menuiserie &lt;Dupont&gt; &amp; Fils" in html
+    assert '<span class="figure-value">100</span>' in html
+    assert questionnaire.levels[-1].label.fr in html
+    assert "<svg" in html and "<title" in html  # radar with a text alternative
+    for dimension in questionnaire.dimensions:
+        assert escape(dimension.title.fr) in html
+    assert f"/a/{token}/rapport.pdf" in html
+
+
+def test_answers_are_saved_on_every_page_and_resume_goes_where_the_user_left(app, client, questionnaire):
+    token = start(client)
+    first, second = questionnaire.dimensions[:2]
+    answers = best_answers(questionnaire)
+    post_section(client, token, first, answers)
+    assert set(stored_answers(app, token)) >= {q.id for q in first.questions if q.scored and not q.show_if}
+    fresh = app.test_client()  # a new browser: no cookie, only the link
+    response = fresh.get(f"/a/{token}")
+    assert response.headers["Location"].endswith(f"/a/{token}/s/{second.id}")
+    html = fresh.get(f"/a/{token}/s/{first.id}").get_data(as_text=True)
+    some = next(q for q in first.questions if q.type == "single")
+    assert re.search(rf'checked[^>]*value="{answers[some.id]}"|value="{answers[some.id]}"[^>]*checked', html)
+
+
+def test_going_back_saves_and_shows_the_previous_page(client, questionnaire):
+    token = start(client)
+    second = questionnaire.dimensions[1]
+    response = post_section(client, token, second, best_answers(questionnaire), action="previous")
+    assert response.headers["Location"].endswith(f"/s/{questionnaire.dimensions[0].id}")
+
+
+def test_save_and_resume_later_shows_the_private_link(client, questionnaire):
+    token = start(client)
+    response = post_section(client, token, questionnaire.dimensions[0], {}, action="later")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Vos réponses sont enregistrées" in html
+    assert f"http://localhost/a/{token}" in html
+
+
+def test_an_invalid_answer_keeps_the_other_answers(app, client, questionnaire):
+    dimension = next(d for d in questionnaire.dimensions
+                     if any(q.type == "multiple" and any(o.exclusive for o in q.options) for q in d.questions))
+    checklist = next(q for q in dimension.questions if q.type == "multiple" and any(o.exclusive for o in q.options))
+    single = next(q for q in dimension.questions if q.type == "single" and not q.show_if)
+    token = start(client)
+    exclusive = next(o.value for o in checklist.options if o.exclusive)
+    other = next(o.value for o in checklist.options if not o.exclusive)
+    best = max(single.options, key=lambda o: o.score).value
+    response = post_section(client, token, dimension, {checklist.id: [exclusive, other], single.id: best})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "ne peut pas être cochée avec une autre" in html
+    saved = stored_answers(app, token)
+    assert saved[single.id] == best
+    assert checklist.id not in saved
+    assert re.search(rf'value="{other}"[^>]*checked|checked[^>]*value="{other}"', html)
+
+
+def test_an_expired_form_token_loses_nothing(app, client, questionnaire):
+    token = start(client)
+    dimension = questionnaire.dimensions[0]
+    single = next(q for q in dimension.questions if q.type == "single")
+    value = single.options[1].value
+    response = client.post(f"/a/{token}/s/{dimension.id}",
+                           data={field_name(single.id): value, "csrf_token": "expired", "action": "next"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "le formulaire avait expiré : rien n&#39;a été perdu" in html
+    assert re.search(rf'checked[^>]*value="{value}"|value="{value}"[^>]*checked', html)
+    # the page carries a fresh token: sending it again saves the answer
+    response = client.post(f"/a/{token}/s/{dimension.id}",
+                           data={field_name(single.id): value, "csrf_token": token_csrf(html), "action": "next"})
+    assert response.status_code == 302
+    assert stored_answers(app, token)[single.id] == value
+
+
+def test_an_expired_token_on_the_profile_form_keeps_what_was_typed(client):
+    response = client.post("/", data=VALID_PROFILE | {"company_name": "Garage Leroy", "csrf_token": "bad"})
+    html = response.get_data(as_text=True)
+    assert 'value="Garage Leroy"' in html
+    assert "rien n&#39;a été perdu" in html
+
+
+def test_autosave_saves_without_leaving_the_page(app, client, questionnaire):
+    token = start(client)
+    dimension = questionnaire.dimensions[0]
+    single = next(q for q in dimension.questions if q.type == "single")
+    page = client.get(f"/a/{token}/s/{dimension.id}").get_data(as_text=True)
+    response = client.post(f"/a/{token}/s/{dimension.id}", headers={"X-Autosave": "1"},
+                           data={field_name(single.id): single.options[0].value, "csrf_token": token_csrf(page)})
+    assert response.status_code == 204
+    assert stored_answers(app, token)[single.id] == single.options[0].value
+
+
+def _submit(app, client, questionnaire):
+    token = start(client)
+    for dimension in questionnaire.dimensions:
+        post_section(client, token, dimension, best_answers(questionnaire))
+    review = client.get(f"/a/{token}/verification").get_data(as_text=True)
+    return token, token_csrf(review)
+
+
+def test_double_submit_is_harmless(app, client, questionnaire):
+    token, form_token = _submit(app, client, questionnaire)
+    first = client.post(f"/a/{token}/valider", data={"csrf_token": form_token})
+    with app.app_context():
+        from assessor.db import connect
+        db = connect(app.config["DATABASE"])
+        submitted_at = store.by_token(db, token)["submitted_at"]
+        second = client.post(f"/a/{token}/valider", data={"csrf_token": form_token})
+        assert store.by_token(db, token)["submitted_at"] == submitted_at
+        db.close()
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"].endswith("/resultats")
+
+
+def test_a_submitted_assessment_is_read_only(app, client, questionnaire):
+    token, form_token = _submit(app, client, questionnaire)
+    client.post(f"/a/{token}/valider", data={"csrf_token": form_token})
+    before = stored_answers(app, token)
+    dimension = questionnaire.dimensions[0]
+    single = next(q for q in dimension.questions if q.type == "single")
+    response = client.post(f"/a/{token}/s/{dimension.id}",
+                           data={field_name(single.id): single.options[0].value, "csrf_token": form_token})
+    assert response.headers["Location"].endswith("/resultats")
+    assert stored_answers(app, token) == before
+    assert client.get(f"/a/{token}").headers["Location"].endswith("/resultats")
+
+
+def test_submitting_with_no_answer_is_refused_with_a_message(client):
+    token = start(client)
+    review = client.get(f"/a/{token}/verification").get_data(as_text=True)
+    response = client.post(f"/a/{token}/valider", data={"csrf_token": token_csrf(review)}, follow_redirects=True)
+    assert "Répondez à au moins une question" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/a/unknown-token", "/a/unknown-token/s/strategy",
+                                  "/a/unknown-token/resultats", "/a/unknown-token/rapport.pdf",
+                                  "/a/" + "x" * 500 + "/verification"])
+def test_unknown_token_gives_a_friendly_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "ce lien de diagnostic n&#39;est pas valide" in response.get_data(as_text=True)
+
+
+def test_unknown_section_is_a_404(client):
+    token = start(client)
+    assert client.get(f"/a/{token}/s/nope").status_code == 404
+
+
+def test_oversized_request_gets_a_friendly_page(client):
+    token = start(client)
+    response = client.post(f"/a/{token}/s/strategy", data={"x": "a" * 400_000})
+    assert response.status_code == 413
+    assert "trop volumineuses" in response.get_data(as_text=True)
+
+
+def test_unexpected_errors_show_no_stack_trace(app, client, monkeypatch):
+    token = start(client)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(store, "answers", boom)
+    response = client.get(f"/a/{token}/s/strategy")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Une erreur inattendue" in html
+    assert "secret internals" not in html and "Traceback" not in html
+
+
+def test_security_headers(client):
+    token = start(client)
+    response = client.get(f"/a/{token}/s/strategy")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_tokens_are_long_random_and_stored_hashed(app, client):
+    token = start(client)
+    assert len(token) >= 43  # 256 bits in base64url
+    from assessor.db import connect
+    db = connect(app.config["DATABASE"])
+    row = store.by_token(db, token)
+    db.close()
+    assert row["token_hash"] != token and token not in str(row)
+
+
+def test_every_asset_is_served_by_the_app(client):
+    html = client.get("/").get_data(as_text=True)
+    for url in re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', html):
+        assert url.startswith("/static/")
+        response = client.get(url)
+        assert response.status_code == 200
+        response.close()
