@@ -98,7 +98,7 @@ def test_newcomer_completes_the_diagnostic_resumes_and_downloads_the_pdf(live_se
 
     page.get_by_label("10 à 49 salariés").check()
     page.get_by_label("Secteur d'activité (section NAF)").select_option("C")
-    page.get_by_label("Région").select_option("FR-HDF")
+    page.get_by_label("Région", exact=True).select_option("FR-HDF")
     page.get_by_label("Votre fonction").select_option("dirigeant")
     page.get_by_role("button", name="Commencer le diagnostic").click()
     assert "Étape 1 sur" in page.content()
