@@ -7,7 +7,7 @@ from html import escape
 from markupsafe import Markup
 
 
-def _wrap(label: str, width: int = 16) -> list[str]:
+def _wrap(label: str, width: int = 18) -> list[str]:
     """Split a label into short lines so that it fits beside the radar."""
     lines, current = [], ""
     for word in label.split():
@@ -18,7 +18,7 @@ def _wrap(label: str, width: int = 16) -> list[str]:
             current = f"{current} {word}".strip()
     if current:
         lines.append(current)
-    return lines[:3]
+    return lines[:4]
 
 
 def radar_svg(axes: list[tuple[str, float | None]], title: str, description: str,
@@ -30,9 +30,9 @@ def radar_svg(axes: list[tuple[str, float | None]], title: str, description: str
     :param previous: optional earlier scores, drawn as a dashed outline (follow-up).
     """
     n = len(axes)
-    width, height = size + 160, size
+    width, height = size + 260, size + 20
     cx, cy = width / 2, height / 2
-    radius = size / 2 - 50
+    radius = size / 2 - 60
 
     def point(i: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / n
@@ -51,16 +51,20 @@ def radar_svg(axes: list[tuple[str, float | None]], title: str, description: str
     for i, (label, _score) in enumerate(axes):
         x, y = point(i, 100)
         parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" class="radar-axis"/>')
-        lx, ly = point(i, 118)
+        lx, ly = point(i, 112)
+        lx += 8 if lx > cx + 10 else (-8 if lx < cx - 10 else 0)
         anchor = "middle" if abs(lx - cx) < 10 else ("start" if lx > cx else "end")
         lines = _wrap(label)
-        ly -= (len(lines) - 1) * 7
+        if abs(lx - cx) < 10:  # top and bottom labels grow away from the chart
+            ly -= (len(lines) - 1) * 14 if ly < cy else -4
+        else:
+            ly -= (len(lines) - 1) * 7
         tspans = "".join(f'<tspan x="{lx:.1f}" dy="{0 if k == 0 else 14}">{escape(line)}</tspan>'
                          for k, line in enumerate(lines))
         parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" class="radar-label">{tspans}</text>')
     for ring in (50, 100):
         x, y = point(0, ring)
-        parts.append(f'<text x="{x + 4:.1f}" y="{y + 4:.1f}" class="radar-tick">{ring}</text>')
+        parts.append(f'<text x="{x + 5:.1f}" y="{y + 12:.1f}" class="radar-tick">{ring}</text>')
     if previous:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v or 0) for i, v in enumerate(previous)))
         parts.append(f'<polygon points="{pts}" class="radar-previous"/>')

@@ -26,16 +26,16 @@ class ProfileForm(FlaskForm):
     """The company profile asked before the questionnaire."""
 
     company_name = StringField(
-        _l("Nom de l'entreprise"),
+        _l("Nom de l'entreprise *"),
         validators=[InputRequired(_l("Indiquez le nom de votre entreprise.")),
                     Length(max=200, message=_l("Le nom ne peut pas dépasser 200 caractères."))],
         filters=[lambda v: v.strip() if isinstance(v, str) else v])
-    size_band = RadioField(_l("Effectif"), validators=[InputRequired(_l("Choisissez la taille de votre entreprise."))])
-    sector = SelectField(_l("Secteur d'activité (section NAF)"),
+    size_band = RadioField(_l("Effectif *"), validators=[InputRequired(_l("Choisissez la taille de votre entreprise."))])
+    sector = SelectField(_l("Secteur d'activité (section NAF) *"),
                          validators=[InputRequired(_l("Choisissez votre secteur d'activité."))])
-    region = SelectField(_l("Région"))
+    region = SelectField(_l("Région *"))
     department = SelectField(_l("Département (facultatif)"), validators=[Optional()])
-    role = SelectField(_l("Votre fonction"), validators=[InputRequired(_l("Indiquez votre fonction."))])
+    role = SelectField(_l("Votre fonction *"), validators=[InputRequired(_l("Indiquez votre fonction."))])
     email = StringField(
         _l("Adresse e-mail (facultatif)"),
         validators=[Length(max=254, message=_l("L'adresse e-mail est trop longue."))],

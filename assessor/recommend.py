@@ -21,6 +21,10 @@ KIND_REPEAT_PENALTY = 0.6
 QUICK_WIN_MAX_VALUE = 0.34
 MAX_QUICK_WINS = 4
 MAX_LATER_STEPS = 6
+MAX_LATER_PER_DIMENSION = 2
+# What an SME can act on first comes first: hands-on offers before networks, events and documents.
+KIND_FACTOR = {"diagnostic": 1.0, "support": 1.0, "training": 1.0, "certified_training": 0.95,
+               "funding": 0.95, "awareness": 0.9, "network": 0.85, "event": 0.8, "resource": 0.7}
 
 
 @dataclass(frozen=True)
@@ -89,16 +93,16 @@ def reason(questionnaire: Questionnaire, result: Result, dimension: str, entry: 
     title = dim.title.get(lang)
     situation = _situation(result, dimension)
     benefit = entry.benefit.get(lang).rstrip(". ")
-    if lang == "en":
-        text = f"{title} ({score:.0f}/100)"
-        if situation:
-            text += (f": “{situation.answer_label.en}” is not in place yet" if situation.value is not None
-                     and _is_checklist(questionnaire, situation) else f": you answered “{situation.answer_label.en}”")
-        return f"{text}. This helps you {benefit}."
     text = f"{title} ({score:.0f}/100)"
     if situation:
-        text += (f" : « {situation.answer_label.fr} » n'est pas encore en place" if _is_checklist(
-            questionnaire, situation) else f" : vous avez répondu « {situation.answer_label.fr} »")
+        label = situation.answer_label.get(lang).rstrip(". ")
+        checklist = _is_checklist(questionnaire, situation)
+        if lang == "en":
+            text += f": “{label}” is not in place yet" if checklist else f": you answered “{label}”"
+        else:
+            text += f" : « {label} » n'est pas encore en place" if checklist else f" : vous avez répondu « {label} »"
+    if lang == "en":
+        return f"{text}. This helps you {benefit}."
     return f"{text}. Cette offre vous aide à {benefit}."
 
 
@@ -118,7 +122,7 @@ def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profil
                 continue
             if not eligible(entry, profile, today):
                 continue
-            rank = gap * (1.0 if entry.national else REGIONAL_BONUS)
+            rank = gap * (1.0 if entry.national else REGIONAL_BONUS) * KIND_FACTOR.get(entry.kind, 0.8)
             if entry.id not in candidates or candidates[entry.id][0] < rank:
                 candidates[entry.id] = (rank, dimension)
     ordered = sorted(candidates.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -137,10 +141,11 @@ def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profil
 def action_plan(questionnaire: Questionnaire, result: Result, lang: str) -> ActionPlan:
     """Build the plan from the advice of the weakest answers, each tied to its dimension.
 
-    First steps (answers that start from little or nothing) make the 3-month quick wins; the other
-    advice, at most one item per dimension and question, makes the 12-month steps.
+    First steps (answers that start from little or nothing) make the 3-month quick wins, one per
+    dimension; the other advice makes the 12-month steps, at most two per dimension.
     """
     quick, later, seen_quick_dims = [], [], set()
+    later_per_dim: dict[str, int] = {}
     for item in result.advice:  # sorted by what each answer costs the overall score
         question = questionnaire.question(item.question_id)
         dim = questionnaire.dimension(item.dimension)
@@ -149,8 +154,10 @@ def action_plan(questionnaire: Questionnaire, result: Result, lang: str) -> Acti
                 and dim.id not in seen_quick_dims):
             quick.append(plan_item)
             seen_quick_dims.add(dim.id)
-        elif len(later) < MAX_LATER_STEPS and all(p.question_id != question.id for p in later + quick):
+        elif (len(later) < MAX_LATER_STEPS and later_per_dim.get(dim.id, 0) < MAX_LATER_PER_DIMENSION
+              and all(p.question_id != question.id for p in later + quick)):
             later.append(plan_item)
+            later_per_dim[dim.id] = later_per_dim.get(dim.id, 0) + 1
     clarify = tuple((qid, questionnaire.question(qid).text.get(lang)) for qid in result.dont_know)
     return ActionPlan(tuple(quick), tuple(later), clarify)
 

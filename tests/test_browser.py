@@ -90,16 +90,16 @@ def test_newcomer_completes_the_diagnostic_resumes_and_downloads_the_pdf(live_se
     assert_accessible(axe, page)
 
     # a first attempt with a mistake: the error is announced and what was typed stays
-    page.get_by_label("Nom de l'entreprise").fill(COMPANY)
+    page.get_by_label("Nom de l'entreprise *").fill(COMPANY)
     page.get_by_role("button", name="Commencer le diagnostic").click()
     assert page.locator("#error-summary").is_visible()
-    assert page.get_by_label("Nom de l'entreprise").input_value() == COMPANY
+    assert page.get_by_label("Nom de l'entreprise *").input_value() == COMPANY
     assert_accessible(axe, page)
 
     page.get_by_label("10 à 49 salariés").check()
-    page.get_by_label("Secteur d'activité (section NAF)").select_option("C")
-    page.get_by_label("Région", exact=True).select_option("FR-HDF")
-    page.get_by_label("Votre fonction").select_option("dirigeant")
+    page.get_by_label("Secteur d'activité (section NAF) *").select_option("C")
+    page.get_by_label("Région *", exact=True).select_option("FR-HDF")
+    page.get_by_label("Votre fonction *").select_option("dirigeant")
     page.get_by_role("button", name="Commencer le diagnostic").click()
     assert "Étape 1 sur" in page.content()
     resume_url = page.locator("#resume-url").input_value()
@@ -150,11 +150,11 @@ def test_pages_fit_a_phone_screen_and_work_without_javascript(live_server, brows
                                   viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
     page.goto(base_url + "/")
-    page.get_by_label("Nom de l'entreprise").fill("Boulangerie du Port")
+    page.get_by_label("Nom de l'entreprise *").fill("Boulangerie du Port")
     page.get_by_label("1 à 9 salariés").check()
-    page.get_by_label("Secteur d'activité (section NAF)").select_option("G")
+    page.get_by_label("Secteur d'activité (section NAF) *").select_option("G")
     page.get_by_label("Département (facultatif)").select_option("34")
-    page.get_by_label("Votre fonction").select_option("dirigeant")
+    page.get_by_label("Votre fonction *").select_option("dirigeant")
     page.get_by_role("button", name="Commencer le diagnostic").click()
     assert "Étape 1 sur" in page.content()
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -172,7 +172,7 @@ def test_the_profile_form_can_be_filled_with_the_keyboard_only(live_server, brow
     page.goto(base_url + "/")
     page.keyboard.press("Tab")  # the skip link comes first
     assert page.evaluate("document.activeElement.className") == "skip-link"
-    page.get_by_label("Nom de l'entreprise").focus()
+    page.get_by_label("Nom de l'entreprise *").focus()
     page.keyboard.type("Transports Morel")
     page.keyboard.press("Tab")  # the size radio group
     page.keyboard.press("ArrowDown")  # moves to and selects the second size band
