@@ -19,9 +19,10 @@ def select_locale() -> str:
     return lang if lang in ("fr", "en") else "fr"
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Create the application: load settings, validate the data files, prepare the database."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=instance_path or os.environ.get("ASSESSOR_INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.update(settings.from_environment())

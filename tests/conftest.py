@@ -29,7 +29,8 @@ def make_app(tmp_path: Path, **config: Any):
         "REPORT_CACHE_DIR": str(tmp_path / "report-cache"),
     }
     settings.update(config)
-    return create_app(settings)
+    settings = {k: v for k, v in settings.items() if v is not None}
+    return create_app(settings, instance_path=str(tmp_path / "instance"))
 
 
 @pytest.fixture

@@ -337,3 +337,22 @@ def test_every_asset_is_served_by_the_app(client):
         response = client.get(url)
         assert response.status_code == 200
         response.close()
+
+
+def test_results_stored_with_an_older_questionnaire_version_still_display(app, client):
+    from tests.conftest import create_assessment
+
+    questionnaires = app.extensions["assessor.questionnaires"]
+    v1 = questionnaires["ai-maturity@1"]
+    assert latest(questionnaires, "ai-maturity").version > 1
+    _, token = create_assessment(app, best_answers(v1), submit=True, questionnaire=v1)
+    html = client.get(f"/a/{token}/resultats").get_data(as_text=True)
+    assert "version 1" in html
+    assert '<span class="figure-value">100</span>' in html
+    new_token = start(client)
+    page = client.get(f"/a/{new_token}/verification").get_data(as_text=True)
+    assert "Vérifiez vos réponses" in page
+    from assessor.db import connect
+    db = connect(app.config["DATABASE"])
+    assert store.by_token(db, new_token)["questionnaire_version"] == latest(questionnaires, "ai-maturity").version
+    db.close()

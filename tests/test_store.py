@@ -1,0 +1,101 @@
+"""The SQLite store: pragmas, migrations, concurrent writers and online backups."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from assessor.db import backup, connect
+from assessor.migrations import migrations
+from assessor.store import assessments as store
+from tests.conftest import PROFILE
+
+
+def test_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
+    db = connect(app.config["DATABASE"])
+    try:
+        assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+        assert db.execute("pragma foreign_keys").fetchone()[0] == 1
+        assert db.execute("pragma busy_timeout").fetchone()[0] == 5000
+        assert db.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
+    finally:
+        db.close()
+
+
+def test_every_migration_is_applied_once(app):
+    db = connect(app.config["DATABASE"])
+    try:
+        assert migrations.pending(db) == []
+        migrations.apply(db)  # running again is harmless
+        assert {"assessments", "answers", "advisors", "notes"} <= set(db.table_names())
+    finally:
+        db.close()
+
+
+def test_concurrent_writers_do_not_fail_with_database_is_locked(app):
+    """Many browsers saving at once: BEGIN IMMEDIATE waits for the lock instead of failing."""
+    db = connect(app.config["DATABASE"])
+    ids = [store.create(db, PROFILE, "ai-maturity", 2)[0] for _ in range(4)]
+    db.close()
+    errors: list[BaseException] = []
+
+    def writer(assessment_id: int) -> None:
+        conn = connect(app.config["DATABASE"])
+        try:
+            for i in range(40):
+                store.save_answers(conn, assessment_id, {"strategy.vision": str(i), f"x.q{i % 5}": i})
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in ids for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    db = connect(app.config["DATABASE"])
+    assert all(store.answers(db, i)["strategy.vision"] == "39" for i in ids)
+    db.close()
+
+
+def test_answers_cannot_change_after_submission(app):
+    db = connect(app.config["DATABASE"])
+    assessment_id, _ = store.create(db, PROFILE, "ai-maturity", 2)
+    assert store.save_answers(db, assessment_id, {"strategy.vision": "a"})
+    summary = {"overall": 50.0, "level": "x", "floor_level": "x", "confidence": 1.0, "dimensions": {}}
+    assert store.submit(db, assessment_id, summary, 1)
+    assert not store.submit(db, assessment_id, summary, 1)
+    assert not store.save_answers(db, assessment_id, {"strategy.vision": "b"})
+    assert store.answers(db, assessment_id) == {"strategy.vision": "a"}
+    db.close()
+
+
+def test_online_backup_copies_the_live_database(app, tmp_path):
+    db = connect(app.config["DATABASE"])
+    store.create(db, PROFILE, "ai-maturity", 2)
+    target = tmp_path / "backup.sqlite3"
+    backup(app.config["DATABASE"], str(target))
+    db.close()
+    copy = sqlite3.connect(target)
+    assert copy.execute("select count(*) from assessments").fetchone()[0] == 1
+    copy.close()
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    from tests.conftest import make_app
+
+    first = make_app(tmp_path, SECRET_KEY=None)
+    second = make_app(tmp_path, SECRET_KEY=None)
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 64
+
+
+def test_settings_come_from_assessor_environment_variables(tmp_path, monkeypatch):
+    from tests.conftest import make_app
+
+    monkeypatch.setenv("ASSESSOR_SECRET_KEY", "from-env")
+    monkeypatch.setenv("ASSESSOR_MAX_CONTENT_LENGTH", "1234")
+    app = make_app(tmp_path, SECRET_KEY=None)
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["MAX_CONTENT_LENGTH"] == 1234
