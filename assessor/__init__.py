@@ -57,5 +57,11 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     web.init_app(app)
     errors.init_app(app)
     app.register_blueprint(assess.bp)
+    from . import advisor, auth, demo, followup
+
+    auth.init_app(app)
+    advisor.init_app(app)
+    followup.init_app(app)
+    demo.init_app(app)
     cli.init_app(app)
     return app

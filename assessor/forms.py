@@ -35,9 +35,9 @@ class ProfileForm(FlaskForm):
                          validators=[InputRequired(_l("Choisissez votre secteur d'activité."))])
     region = SelectField(_l("Région *"))
     department = SelectField(_l("Département (facultatif)"), validators=[Optional()])
-    role = SelectField(_l("Votre fonction *"), validators=[InputRequired(_l("Indiquez votre fonction."))])
+    role = SelectField(_l("Votre fonction *"), validators=[InputRequired(_l("Choisissez votre fonction."))])
     email = StringField(
-        _l("Adresse e-mail (facultatif)"),
+        _l("Adresse e-mail (facultative)"),
         validators=[Length(max=254, message=_l("L'adresse e-mail est trop longue."))],
         filters=[lambda v: v.strip() if isinstance(v, str) else v])
     consent_contact = BooleanField(_l("J'accepte d'être contacté(e) par un conseiller au sujet de ce diagnostic."))

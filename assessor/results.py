@@ -11,46 +11,76 @@ from sqlite_utils import Database
 from . import charts, recommend
 from .questionnaire import Questionnaire
 from .scoring import Result, score
+from .store import advisors as workspace
 from .store import assessments as store
+from .store import stats
 
 MAX_ADVICE = 8
 
 
-def _previous(db: Database, assessment: dict[str, Any]) -> tuple[dict | None, Result | None]:
-    previous = store.previous(db, assessment)
-    if previous is None or previous["status"] != "submitted":
+def _scored(db: Database, assessment: dict[str, Any] | None) -> tuple[dict | None, Result | None]:
+    """Return a submitted assessment with its result re-scored from its answers (its own version)."""
+    if assessment is None or assessment["status"] != "submitted":
         return None, None
     questionnaires = current_app.extensions["assessor.questionnaires"]
-    questionnaire = questionnaires.get(f"{previous['questionnaire_id']}@{previous['questionnaire_version']}")
+    questionnaire = questionnaires.get(f"{assessment['questionnaire_id']}@{assessment['questionnaire_version']}")
     if questionnaire is None:
         return None, None
-    return previous, score(questionnaire, store.answers(db, previous["id"]), previous["size_band"])
+    return assessment, score(questionnaire, store.answers(db, assessment["id"]), assessment["size_band"])
+
+
+def _previous(db: Database, assessment: dict[str, Any]) -> tuple[dict | None, Result | None]:
+    """Return the assessment this one directly follows up, scored."""
+    return _scored(db, store.previous(db, assessment))
+
+
+def _baseline(db: Database, assessment: dict[str, Any]) -> tuple[dict | None, Result | None]:
+    """Return the first submitted assessment of this one's follow-up chain, scored."""
+    return _scored(db, workspace.first_of_chain(db, assessment))
+
+
+def _delta(now: float | None, before: float | None) -> float | None:
+    return now - before if now is not None and before is not None else None
 
 
 def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
           today: dt.date | None = None) -> dict[str, Any]:
-    """Return the template context describing a submitted assessment's results."""
+    """Return the template context describing a submitted assessment's results.
+
+    Follow-up: progress is measured since the FIRST submitted assessment of the chain
+    (``baseline``); ``dimensions[i]["previous"]`` and ``["delta"]`` refer to it, and so do the
+    ``previous`` / ``previous_result`` keys, kept for the templates written before follow-ups. The
+    assessment directly followed up is ``immediate_previous`` (with ``delta_immediate`` per
+    dimension) when the chain has more than two diagnostics.
+    ``peers`` compares with similar companies (see :func:`store.stats.peers`) or is None.
+    """
     answers = store.answers(db, assessment["id"])
     result = score(questionnaire, answers, assessment["size_band"])
-    previous, previous_result = _previous(db, assessment)
+    baseline, baseline_result = _baseline(db, assessment)
+    immediate, immediate_result = _previous(db, assessment)
+    if immediate is not None and baseline is not None and immediate["id"] == baseline["id"]:
+        immediate, immediate_result = None, None
     dimensions = []
     for dim, dim_score in zip(questionnaire.dimensions, result.dimensions):
-        before = previous_result.dimension(dim.id) if previous_result else None
+        before = baseline_result.dimension(dim.id) if baseline_result else None
+        last = immediate_result.dimension(dim.id) if immediate_result else None
         dimensions.append({
             "id": dim.id, "title": dim.title.get(lang), "score": dim_score.score,
             "level": questionnaire.level(dim_score.level) if dim_score.level else None,
             "confidence": dim_score.confidence, "dont_know": dim_score.dont_know,
             "previous": before.score if before else None,
-            "delta": (dim_score.score - before.score)
-            if before and before.score is not None and dim_score.score is not None else None,
+            "delta": _delta(dim_score.score, before.score if before else None),
+            "previous_immediate": last.score if last else None,
+            "delta_immediate": _delta(dim_score.score, last.score if last else None),
         })
     radar = charts.radar_svg(
         [(d["title"], d["score"]) for d in dimensions],
         title=_("Profil de maturité par dimension"),
         description="; ".join(f"{d['title']} : {'–' if d['score'] is None else round(d['score'])}/100"
                               for d in dimensions),
-        previous=[d["previous"] for d in dimensions] if previous_result else None,
-        legend=(_("Aujourd'hui"), _("Diagnostic précédent")),
+        previous=[d["previous"] for d in dimensions] if baseline_result else None,
+        legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s", date=baseline["submitted_at"][:10])
+                if baseline else _("Premier diagnostic")),
     )
     catalogue = current_app.extensions["assessor.catalogue"]
     profile = recommend.Profile(region=assessment["region"], size_band=assessment["size_band"],
@@ -68,6 +98,10 @@ def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire
         "dont_know": [questionnaire.question(qid) for qid in result.dont_know],
         "recommendations": advice_result.recommendations,
         "plan": advice_result.plan,
-        "previous": previous, "previous_result": previous_result,
+        "baseline": baseline, "baseline_result": baseline_result,
+        "overall_delta": _delta(result.overall, baseline_result.overall if baseline_result else None),
+        "previous": baseline, "previous_result": baseline_result,
+        "immediate_previous": immediate, "immediate_previous_result": immediate_result,
+        "peers": stats.peers(db, assessment, [d.id for d in questionnaire.dimensions]),
         "catalogue": catalogue,
     }

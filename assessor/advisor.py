@@ -1,0 +1,404 @@
+"""The advisor workspace: the list of assessments, one assessment's file, interviews, CSV export."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from flask import (Blueprint, Flask, Response, abort, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, Form, SearchField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from . import results as results_view
+from .auth import EmptyForm
+from .db import get_db
+from .forms import ProfileForm, special_labels
+from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Questionnaire, is_visible
+from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
+from .store import advisors as workspace
+from .store import assessments as store
+from .web import current_questionnaire, lang, questionnaire_for, questionnaires
+
+bp = Blueprint("advisor", __name__, url_prefix="/conseiller")
+
+FOLLOWUP_LABELS = {
+    "nouveau": _l("Nouveau"), "contacté": _l("Contacté"), "en accompagnement": _l("En accompagnement"),
+    "clos": _l("Clos"),
+}
+MODE_LABELS = {"self": _l("En autonomie"), "interview": _l("Entretien")}
+STATE_LABELS = {"submitted": _l("Validé"), "draft": _l("En cours")}
+SORT_LABELS = {"date": _l("Date de validation"), "created": _l("Date de début"), "company": _l("Entreprise"),
+               "score": _l("Score global"), "region": _l("Région")}
+
+
+# -- the list -----------------------------------------------------------------------------------
+
+
+def _any(label: str) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class FilterForm(Form):
+    """The list's filters: a GET form, so that a filtered list is a link (no CSRF token needed)."""
+
+    q = SearchField(_l("Nom de l'entreprise"), validators=[Optional(), Length(max=100)])
+    region = SelectField(_l("Région"), validators=[Optional()])
+    size_band = SelectField(_l("Effectif"), validators=[Optional()])
+    sector = SelectField(_l("Secteur"), validators=[Optional()])
+    level = SelectField(_l("Niveau"), validators=[Optional()])
+    status = SelectField(_l("Suivi"), validators=[Optional()])
+    state = SelectField(_l("État du diagnostic"), validators=[Optional()])
+    mode = SelectField(_l("Mode"), validators=[Optional()])
+    date_from = DateField(_l("Validé à partir du"), validators=[Optional()])
+    date_to = DateField(_l("Validé jusqu'au"), validators=[Optional()])
+    mine = BooleanField(_l("Seulement les diagnostics qui me sont attribués"))
+    demo = BooleanField(_l("Inclure les données de démonstration"))
+    sort = SelectField(_l("Trier par"), validators=[Optional()])
+    order = SelectField(_l("Ordre"), validators=[Optional()])
+
+    def __init__(self, formdata, regions: Iterable[str], questionnaire: Questionnaire | None, language: str):
+        super().__init__(formdata)
+        index = 1 if language == "en" else 0
+        everything = str(_l("Tous"))
+        self.region.choices = _any(str(_l("Toutes"))) + [(c, REGIONS[c][index]) for c in regions]
+        self.size_band.choices = _any(everything) + [(c, labels[index]) for c, labels in SIZE_BANDS.items()]
+        self.sector.choices = _any(everything) + [(c, f"{c} – {labels[index]}") for c, labels in NAF_SECTIONS.items()]
+        self.level.choices = _any(everything) + ([(level.id, level.label.get(language))
+                                                 for level in questionnaire.levels] if questionnaire else [])
+        self.status.choices = _any(everything) + [(k, str(v)) for k, v in FOLLOWUP_LABELS.items()]
+        self.state.choices = _any(everything) + [(k, str(v)) for k, v in STATE_LABELS.items()]
+        self.mode.choices = _any(everything) + [(k, str(v)) for k, v in MODE_LABELS.items()]
+        self.sort.choices = [(k, str(v)) for k, v in SORT_LABELS.items()]
+        self.order.choices = [("desc", str(_l("Décroissant"))), ("asc", str(_l("Croissant")))]
+
+    def filters(self) -> workspace.Filters:
+        """Return the filters; a value that is not valid is ignored rather than refused."""
+        def ok(field) -> Any:
+            return field.data if field.data and not field.errors else None
+        return workspace.Filters(
+            region=ok(self.region), size_band=ok(self.size_band), sector=ok(self.sector), level=ok(self.level),
+            followup_status=ok(self.status), state=ok(self.state), mode=ok(self.mode),
+            date_from=ok(self.date_from), date_to=ok(self.date_to), include_demo=bool(self.demo.data),
+            search=(ok(self.q) or "").strip() or None, sort=ok(self.sort) or "date",
+            descending=(self.order.data or "desc") != "asc", mine=bool(self.mine.data))
+
+
+def _scope() -> workspace.Scope:
+    return current_user.scope
+
+
+def _filter_form() -> FilterForm:
+    regions = list(REGIONS) if current_user.is_admin else list(current_user.regions)
+    form = FilterForm(request.args, regions, current_questionnaire(), lang())
+    form.validate()
+    return form
+
+
+@bp.route("/")
+@login_required
+def index():
+    form = _filter_form()
+    try:
+        page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        page_number = 1
+    page = workspace.search(get_db(), _scope(), form.filters(), page_number)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "advisor/index.html", form=form, page=page, args=args, count_cap=workspace.COUNT_CAP,
+        followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
+        level_label=_level_label)
+
+
+def _level_label(level_id: str | None) -> str:
+    if not level_id:
+        return "–"
+    for questionnaire in questionnaires().values():
+        level = questionnaire.level(level_id)
+        if level is not None:
+            return level.label.get(lang())
+    return level_id
+
+
+# -- CSV export ---------------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """Return a value as a CSV cell that a spreadsheet never runs as a formula.
+
+    Numbers are written with a decimal comma for French Excel; text starting with = + - @ or a
+    tab or carriage return is prefixed with a single quote (OWASP "CSV injection").
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _export_dimensions() -> list[tuple[str, str]]:
+    """Return (id, title) of every dimension of the current questionnaire's versions, in order."""
+    current = current_questionnaire()
+    seen: dict[str, str] = {}
+    versions = sorted((q for q in questionnaires().values() if current and q.id == current.id),
+                      key=lambda q: -q.version)
+    for questionnaire in versions:
+        for dimension in questionnaire.dimensions:
+            seen.setdefault(dimension.id, dimension.title.get(lang()))
+    return list(seen.items())
+
+
+def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: int = 500) -> Iterator[str]:
+    """Yield the export as text chunks: a BOM and the header, then ``chunk`` rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([csv_cell(h) for h in (
+        _("Identifiant"), _("Commencé le"), _("Validé le"), _("Entreprise"), _("Région"), _("Département"),
+        _("Effectif"), _("Secteur (NAF)"), _("État"), _("Suivi"), _("Mode"), _("Score global"), _("Niveau"),
+        _("Niveau plancher"), _("Indice de confiance (%)"), _("Démonstration"),
+        *[_("Score %(dimension)s", dimension=title) for _id, title in dimensions])])
+    yield "\ufeff" + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    # Every label is translated once here, not once per row.
+    index = 1 if lang() == "en" else 0
+    regions = {code: labels[index] for code, labels in REGIONS.items()}
+    sizes = {code: labels[index] for code, labels in SIZE_BANDS.items()}
+    states, modes = {k: str(v) for k, v in STATE_LABELS.items()}, {k: str(v) for k, v in MODE_LABELS.items()}
+    followups = {k: str(v) for k, v in FOLLOWUP_LABELS.items()}
+    levels: dict[str | None, str | None] = {None: None}
+    yes_no = {True: csv_cell(True), False: csv_cell(False)}
+    dimension_ids = [dim_id for dim_id, _title in dimensions]
+    decode = json.loads
+    for number, (assessment_id, created_at, submitted_at, company, region, department, size, sector, status,
+                 followup, mode, overall, level, floor_level, confidence, scores, is_demo) in enumerate(rows, 1):
+        for key in (level, floor_level):
+            if key not in levels:
+                levels[key] = _level_label(key)
+        scores = decode(scores) if scores else {}
+        writer.writerow([csv_cell(v) for v in (
+            assessment_id, _datetime(created_at), _datetime(submitted_at), company, regions.get(region, region),
+            department, sizes.get(size, size), sector, states.get(status, status), followups.get(followup, followup),
+            modes.get(mode, mode), _float(overall), levels[level], levels[floor_level],
+            _float(confidence * 100 if confidence is not None else None))]
+            + [yes_no[bool(is_demo)]] + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids])
+        if number % chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _datetime(value: str | None) -> str | None:
+    return value[:16].replace("T", " ") if value else None
+
+
+@bp.route("/export.csv")
+@login_required
+def export():
+    """Stream the filtered list as CSV (UTF-8 with BOM, ';'), in constant memory."""
+    filters, scope, dimensions = _filter_form().filters(), _scope(), _export_dimensions()
+
+    def generate() -> Iterator[str]:
+        # The view's connection is closed when it returns: the stream opens its own, in the
+        # request context that stream_with_context restores (and tears down at the end).
+        yield from csv_lines(workspace.export_rows(get_db(), scope, filters), dimensions)
+
+    stamp = dt.date.today().isoformat()
+    return Response(stream_with_context(generate()),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": f'attachment; filename="diagnostics-ia-{stamp}.csv"',
+                        "Cache-Control": "no-store"})
+
+
+# -- one assessment -----------------------------------------------------------------------------
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Nouvelle note"), validators=[
+        DataRequired(_l("La note est vide.")),
+        Length(max=5000, message=_l("Une note ne peut pas dépasser 5 000 caractères."))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class FollowupForm(FlaskForm):
+    status = SelectField(_l("Statut du suivi"), validators=[InputRequired()])
+    assigned = SelectField(_l("Conseiller attribué"), coerce=int, validators=[Optional()])
+
+    def __init__(self, *args, advisors: list[dict[str, Any]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(k, str(v)) for k, v in FOLLOWUP_LABELS.items()]
+        self.assigned.choices = [(0, str(_l("— Personne —")))] + [
+            (a["id"], a["name"] or a["email"]) for a in advisors]
+
+
+def _visible_or_404(assessment_id: int) -> dict[str, Any]:
+    """Return an assessment the advisor may see; a 404 otherwise, whether it exists or not."""
+    assessment = workspace.visible(get_db(), _scope(), assessment_id)
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+def _answer_rows(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return, per dimension, each asked question with its answer in words."""
+    language = lang()
+    special = special_labels()
+    sections = []
+    for dimension in questionnaire.dimensions:
+        items = []
+        for question in dimension.questions:
+            if not is_visible(questionnaire, question, answers):
+                continue
+            value = answers.get(question.id)
+            if value in (DONT_KNOW, NOT_APPLICABLE):
+                text = special[value]
+            elif value is None or question.type == "text":
+                text = value
+            elif isinstance(value, list):
+                text = " ; ".join(o.label.get(language) if (o := question.option(v)) else v for v in value)
+            else:
+                option = question.option(str(value))
+                text = option.label.get(language) if option else str(value)
+            items.append({"question": question, "value": value, "text": text,
+                          "dont_know": value == DONT_KNOW, "missing": value is None})
+        sections.append({"dimension": dimension, "items": items})
+    return sections
+
+
+def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None,
+                   followup_form: FollowupForm | None = None, status: int = 200):
+    db = get_db()
+    questionnaire = questionnaire_for(assessment)
+    answers = store.answers(db, assessment["id"])
+    context = results_view.build(db, assessment, questionnaire, lang()) \
+        if assessment["status"] == "submitted" else {"assessment": assessment, "questionnaire": questionnaire}
+    advisors = workspace.assignable_advisors(db, assessment["region"], assessment["assigned_advisor_id"])
+    if followup_form is None:
+        followup_form = FollowupForm(advisors=advisors, data={
+            "status": assessment["followup_status"] or "nouveau", "assigned": assessment["assigned_advisor_id"] or 0})
+    scope = _scope()
+    chain = [row for row in workspace.chain(db, assessment["id"]) if scope.allows(row)]
+    creator = workspace.advisor_names(db, [assessment["created_by"]]).get(assessment["created_by"]) \
+        if assessment["created_by"] else None
+    return render_template(
+        "advisor/detail.html", **context, sections=_answer_rows(questionnaire, answers),
+        notes=workspace.notes(db, assessment["id"]), note_form=note_form or NoteForm(),
+        followup_form=followup_form, restart_form=EmptyForm(), chain=chain if len(chain) > 1 else [],
+        creator=creator, followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
+        level_label=_level_label), status
+
+
+@bp.route("/evaluations/<int:assessment_id>")
+@login_required
+def detail(assessment_id: int):
+    return _render_detail(_visible_or_404(assessment_id))
+
+
+@bp.route("/evaluations/<int:assessment_id>/notes", methods=["POST"])
+@login_required
+def add_note(assessment_id: int):
+    assessment = _visible_or_404(assessment_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_detail(assessment, note_form=form, status=422)
+    workspace.add_note(get_db(), assessment_id, current_user.id, form.body.data)
+    flash(_("Note ajoutée."), "success")
+    return redirect(url_for("advisor.detail", assessment_id=assessment_id, _anchor="notes"))
+
+
+@bp.route("/evaluations/<int:assessment_id>/suivi", methods=["POST"])
+@login_required
+def set_followup(assessment_id: int):
+    assessment = _visible_or_404(assessment_id)
+    db = get_db()
+    form = FollowupForm(advisors=workspace.assignable_advisors(db, assessment["region"],
+                                                               assessment["assigned_advisor_id"]))
+    if not form.validate_on_submit():
+        return _render_detail(assessment, followup_form=form, status=422)
+    workspace.set_followup(db, assessment_id, form.status.data, form.assigned.data or None)
+    flash(_("Suivi mis à jour."), "success")
+    return redirect(url_for("advisor.detail", assessment_id=assessment_id, _anchor="suivi"))
+
+
+@bp.route("/evaluations/<int:assessment_id>/nouveau-diagnostic", methods=["POST"])
+@login_required
+def restart(assessment_id: int):
+    """Start a follow-up diagnostic of this company, filled in with the advisor (interview mode)."""
+    from .followup import start_followup
+
+    assessment = _visible_or_404(assessment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if assessment["status"] != "submitted":
+        flash(_("Ce diagnostic n'est pas encore validé : terminez-le avant d'en commencer un nouveau."), "error")
+        return redirect(url_for("advisor.detail", assessment_id=assessment_id))
+    questionnaire, token = start_followup(get_db(), assessment, mode="interview", created_by=current_user.id)
+    _flash_private_link(token, assessment["company_name"])
+    return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
+
+
+@bp.route("/evaluations/<int:assessment_id>/rapport.pdf")
+@login_required
+def report(assessment_id: int):
+    assessment = _visible_or_404(assessment_id)
+    if assessment["status"] != "submitted":
+        abort(404)
+    from . import reporting  # WeasyPrint is imported on the first report, not at start-up
+
+    pdf = reporting.report_for(get_db(), assessment, questionnaire_for(assessment),
+                               request.args.get("lang") or lang())
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="diagnostic-ia-{assessment["id"]}.pdf"',
+        "Cache-Control": "no-store",
+    })
+
+
+# -- interview mode -----------------------------------------------------------------------------
+
+
+def _flash_private_link(token: str, company: str) -> None:
+    flash(_("Diagnostic créé pour %(company)s. Lien privé de ce diagnostic, à transmettre à l'entreprise "
+            "(lui seul permet d'y revenir) : %(url)s",
+            company=company, url=url_for("assess.resume", token=token, _external=True)), "success")
+
+
+@bp.route("/entretien", methods=["GET", "POST"])
+@login_required
+def interview():
+    """Fill a diagnostic on behalf of a company during a meeting."""
+    form = ProfileForm(lang=lang())
+    if form.validate_on_submit():
+        questionnaire = current_questionnaire()
+        _assessment_id, token = store.create(
+            get_db(), form.profile() | {"lang": lang()}, questionnaire.id, questionnaire.version,
+            mode="interview", created_by=current_user.id)
+        _flash_private_link(token, form.company_name.data)
+        return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
+    return render_template("advisor/interview.html", form=form), 422 if form.errors else 200
+
+
+def init_app(app: Flask) -> None:
+    from . import observatory
+
+    app.register_blueprint(bp)
+    app.register_blueprint(observatory.bp)

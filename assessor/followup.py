@@ -1,0 +1,50 @@
+"""Follow-up over time: a company takes the diagnostic again to measure its progress.
+
+The new assessment copies the company profile, points to the one it follows (``previous_id``) and
+uses the current questionnaire; its results compare with the first assessment of the chain.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from sqlite_utils import Database
+
+from .db import get_db
+from .questionnaire import Questionnaire
+from .store import assessments as store
+from .web import current_questionnaire
+
+bp = Blueprint("followup", __name__)
+
+
+def start_followup(db: Database, previous: dict[str, Any], *, mode: str = "self",
+                   created_by: int | None = None) -> tuple[Questionnaire, str]:
+    """Create a new draft assessment following up ``previous``; return its questionnaire and token."""
+    questionnaire = current_questionnaire()
+    profile = {key: previous.get(key) for key in store.PROFILE_FIELDS}
+    _assessment_id, token = store.create(db, profile, questionnaire.id, questionnaire.version, mode=mode,
+                                         created_by=created_by, previous_id=previous["id"],
+                                         is_demo=bool(previous.get("is_demo")))
+    return questionnaire, token
+
+
+@bp.route("/a/<token>/suivi", methods=["POST"])
+def start(token: str):
+    """Start the diagnostic again from a submitted one's private link."""
+    db = get_db()
+    previous = store.by_token(db, token)
+    if previous is None:
+        abort(404)
+    if previous["status"] != "submitted":
+        return redirect(url_for("assess.resume", token=token))
+    questionnaire, new_token = start_followup(db, previous)
+    flash(_("Votre nouveau diagnostic est créé : vos résultats seront comparés à votre premier diagnostic. "
+            "Il a son propre lien privé, à conserver pour le reprendre : %(url)s",
+            url=url_for("assess.resume", token=new_token, _external=True)), "success")
+    return redirect(url_for("assess.section", token=new_token, dimension_id=questionnaire.dimensions[0].id))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,352 @@
+"""The advisor workspace: accounts, login throttling, what each advisor may see, notes, follow-up.
+
+Access rule, in one place (:class:`Scope`): an administrator sees every assessment; an advisor sees
+the assessments of companies in their regions that accepted to be contacted, plus those they
+created themselves (interview mode); nobody else sees any individual assessment.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..db import write_transaction
+from .assessments import now_iso
+
+FOLLOWUP_STATUSES = ("nouveau", "contacté", "en accompagnement", "clos")
+PAGE_SIZE = 50
+COUNT_CAP = 1000  # the list counts matches up to this, then says "more than"
+CHAIN_MAX = 50  # a follow-up chain longer than this is a data error, not a company
+
+
+# -- accounts -----------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is not None:
+        row = dict(row)
+        row["regions"] = json.loads(row.get("regions") or "[]")
+    return row
+
+
+def get_advisor(db: Database, advisor_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("select * from advisors where id = ?", [advisor_id]))
+    return _decode(rows[0]) if rows else None
+
+
+def advisor_by_email(db: Database, email: str) -> dict[str, Any] | None:
+    rows = list(db.query("select * from advisors where email = ?", [normalise_email(email)]))
+    return _decode(rows[0]) if rows else None
+
+
+def list_advisors(db: Database) -> list[dict[str, Any]]:
+    return [_decode(row) for row in db.query("select * from advisors order by active desc, email")]
+
+
+class DuplicateEmail(ValueError):
+    """An account with this e-mail address already exists."""
+
+
+def create_advisor(db: Database, email: str, password_hash: str, *, name: str | None = None,
+                   regions: Iterable[str] = (), is_admin: bool = False) -> int:
+    """Create an account and return its id; raise DuplicateEmail if the address is taken."""
+    email = normalise_email(email)
+    with write_transaction(db):
+        if db.execute("select 1 from advisors where email = ?", [email]).fetchone():
+            raise DuplicateEmail(email)
+        return db["advisors"].insert({
+            "email": email, "name": name or None, "password_hash": password_hash,
+            "is_admin": int(bool(is_admin)), "regions": json.dumps(sorted(set(regions))),
+            "active": 1, "session_version": 1, "created_at": now_iso(),
+        }).last_pk
+
+
+def update_advisor(db: Database, advisor_id: int, *, name: str | None, regions: Iterable[str],
+                   is_admin: bool, active: bool) -> None:
+    """Change an account; deactivating it, or removing its admin role, ends its sessions."""
+    with write_transaction(db):
+        row = db.execute("select active, is_admin from advisors where id = ?", [advisor_id]).fetchone()
+        if row is None:
+            return
+        revoke = (row[0] and not active) or (row[1] and not is_admin)
+        db.execute(
+            "update advisors set name = ?, regions = ?, is_admin = ?, active = ?, "
+            "session_version = session_version + ? where id = ?",
+            [name or None, json.dumps(sorted(set(regions))), int(bool(is_admin)), int(bool(active)),
+             1 if revoke else 0, advisor_id])
+
+
+def set_password(db: Database, advisor_id: int, password_hash: str, *, end_sessions: bool = True) -> None:
+    """Store a new password hash; by default every open session of the account ends."""
+    db.execute("update advisors set password_hash = ?, session_version = session_version + ? where id = ?",
+               [password_hash, 1 if end_sessions else 0, advisor_id])
+
+
+# -- login throttling ---------------------------------------------------------------------------
+
+
+def failures_since(db: Database, keys: Iterable[str], since: float) -> int:
+    """Return the highest number of failed logins recorded for any of the keys since a time."""
+    counts = [db.execute("select count(*) from login_failures where key = ? and failed_at >= ?",
+                         [key, since]).fetchone()[0] for key in keys]
+    return max(counts, default=0)
+
+
+def record_failure(db: Database, keys: Iterable[str], at: float, forget_before: float) -> None:
+    """Record a failed login under each key, and forget the failures too old to matter."""
+    keys = list(keys)
+    with write_transaction(db):
+        for key in keys:
+            db.execute("delete from login_failures where key = ? and failed_at < ?", [key, forget_before])
+            db.execute("insert into login_failures (key, failed_at) values (?, ?)", [key, at])
+
+
+def clear_failures(db: Database, key: str) -> None:
+    db.execute("delete from login_failures where key = ?", [key])
+
+
+# -- what an advisor may see --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The assessments one signed-in advisor may see."""
+
+    advisor_id: int
+    is_admin: bool
+    regions: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, advisor: dict[str, Any]) -> Scope:
+        return cls(advisor["id"], bool(advisor["is_admin"]), tuple(advisor.get("regions") or ()))
+
+    def allows(self, assessment: dict[str, Any] | None) -> bool:
+        if assessment is None:
+            return False
+        if self.is_admin or assessment.get("created_by") == self.advisor_id:
+            return True
+        return bool(assessment.get("consent_contact")) and assessment.get("region") in self.regions
+
+    def sql(self, alias: str = "") -> tuple[str, list[Any]]:
+        """Return the WHERE condition selecting the visible assessments, with its parameters."""
+        if self.is_admin:
+            return "1", []
+        prefix = f"{alias}." if alias else ""
+        if not self.regions:
+            return f"{prefix}created_by = ?", [self.advisor_id]
+        marks = ", ".join("?" * len(self.regions))
+        return (f"(({prefix}region in ({marks}) and {prefix}consent_contact = 1) or {prefix}created_by = ?)",
+                [*self.regions, self.advisor_id])
+
+
+def visible(db: Database, scope: Scope, assessment_id: int) -> dict[str, Any] | None:
+    """Return an assessment if the advisor may see it; None whether it is missing or hidden."""
+    rows = list(db.query("select * from assessments where id = ?", [assessment_id]))
+    return rows[0] if rows and scope.allows(rows[0]) else None
+
+
+# -- the list, its filters and the export -------------------------------------------------------
+
+SORTS = {
+    "date": "a.submitted_at", "created": "a.created_at", "company": "a.company_name collate nocase",
+    "score": "a.overall", "region": "a.region",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the advisor asked the list for; every field optional."""
+
+    region: str | None = None
+    size_band: str | None = None
+    sector: str | None = None
+    level: str | None = None
+    followup_status: str | None = None
+    state: str | None = None  # submitted | draft
+    mode: str | None = None  # self | interview
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    include_demo: bool = False
+    search: str | None = None
+    sort: str = "date"
+    descending: bool = True
+    mine: bool = False  # assigned to the signed-in advisor
+
+    def sql(self, scope: Scope) -> tuple[str, list[Any]]:
+        where, params = scope.sql("a")
+        clauses, values = [where], list(params)
+        for column in ("region", "size_band", "sector", "level", "followup_status", "mode"):
+            value = getattr(self, column)
+            if value:
+                clauses.append(f"a.{column} = ?")
+                values.append(value)
+        if self.state:
+            clauses.append("a.status = ?")
+            values.append(self.state)
+        if self.date_from:
+            clauses.append("a.submitted_at >= ?")
+            values.append(self.date_from.isoformat())
+        if self.date_to:
+            clauses.append("a.submitted_at < ?")
+            values.append((self.date_to + dt.timedelta(days=1)).isoformat())
+        if not self.include_demo:
+            clauses.append("a.is_demo = 0")
+        if self.search:
+            clauses.append("a.company_name like ? escape '\\'")
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            values.append(f"%{escaped}%")
+        if self.mine:
+            clauses.append("a.assigned_advisor_id = ?")
+            values.append(scope.advisor_id)
+        return " and ".join(clauses), values
+
+    def order_by(self) -> str:
+        column = SORTS.get(self.sort, SORTS["date"])
+        direction = "desc" if self.descending else "asc"
+        return f"{column} {direction}, a.id {direction}"
+
+
+LIST_COLUMNS = ("a.id, a.company_name, a.region, a.size_band, a.sector, a.status, a.mode, a.followup_status, "
+                "a.overall, a.level, a.submitted_at, a.created_at, a.is_demo, a.previous_id, "
+                "a.assigned_advisor_id")
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    number: int
+    has_next: bool
+    total: int  # capped at COUNT_CAP + 1
+    capped: bool = field(default=False)
+
+
+def search(db: Database, scope: Scope, filters: Filters, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
+    """Return one page of the visible assessments matching the filters, with a capped count.
+
+    Counting every match of a broad filter over 100,000 rows costs more than the page itself;
+    counting up to COUNT_CAP is enough to say "1 000 et plus".
+    """
+    where, params = filters.sql(scope)
+    page = max(1, page)
+    rows = [dict(zip((c.split(".")[1] for c in LIST_COLUMNS.split(", ")), row)) for row in db.execute(
+        f"select {LIST_COLUMNS} from assessments as a where {where} order by {filters.order_by()} "
+        f"limit ? offset ?", [*params, per_page + 1, (page - 1) * per_page]).fetchall()]
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    total = db.execute(f"select count(*) from (select 1 from assessments as a where {where} limit ?)",
+                       [*params, COUNT_CAP + 1]).fetchone()[0]
+    names = advisor_names(db, {r["assigned_advisor_id"] for r in rows if r["assigned_advisor_id"]})
+    for row in rows:
+        row["assigned_name"] = names.get(row["assigned_advisor_id"])
+    return Page(rows, page, has_next, total, total > COUNT_CAP)
+
+
+EXPORT_COLUMNS = ("id", "created_at", "submitted_at", "company_name", "region", "department", "size_band",
+                  "sector", "status", "followup_status", "mode", "overall", "level", "floor_level",
+                  "confidence", "dimension_scores", "is_demo")
+
+
+def export_rows(db: Database, scope: Scope, filters: Filters, batch: int = 500) -> Iterator[tuple]:
+    """Yield the rows of the CSV export one by one, fetched from one cursor in batches."""
+    where, params = filters.sql(scope)
+    cursor = db.execute(f"select {', '.join('a.' + c for c in EXPORT_COLUMNS)} from assessments as a "
+                        f"where {where} order by {filters.order_by()}", params)
+    try:
+        while True:
+            rows = cursor.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def advisor_names(db: Database, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {row[0]: row[1] or row[2] for row in db.execute(
+        f"select id, name, email from advisors where id in ({', '.join('?' * len(ids))})", ids).fetchall()}
+
+
+# -- notes, status, assignment ------------------------------------------------------------------
+
+
+def notes(db: Database, assessment_id: int) -> list[dict[str, Any]]:
+    return list(db.query(
+        "select n.id, n.body, n.created_at, n.author_id, coalesce(v.name, v.email) as author "
+        "from notes as n left join advisors as v on v.id = n.author_id "
+        "where n.assessment_id = ? order by n.created_at, n.id", [assessment_id]))
+
+
+def add_note(db: Database, assessment_id: int, author_id: int, body: str) -> int:
+    with write_transaction(db):
+        return db["notes"].insert({"assessment_id": assessment_id, "author_id": author_id, "body": body,
+                                   "created_at": now_iso()}).last_pk
+
+
+def set_followup(db: Database, assessment_id: int, status: str, assigned_advisor_id: int | None) -> None:
+    if status not in FOLLOWUP_STATUSES:
+        raise ValueError(f"unknown follow-up status {status!r}")
+    db.execute("update assessments set followup_status = ?, assigned_advisor_id = ? where id = ?",
+               [status, assigned_advisor_id, assessment_id])
+
+
+def assignable_advisors(db: Database, region: str | None, current: int | None = None) -> list[dict[str, Any]]:
+    """Return the active advisors covering a region, the administrators, and the current assignee."""
+    rows = [_decode(r) for r in db.query("select * from advisors where active = 1 or id = ? order by name, email",
+                                         [current or 0])]
+    return [r for r in rows if r["is_admin"] or region in r["regions"] or r["id"] == current]
+
+
+# -- follow-up chains ---------------------------------------------------------------------------
+
+
+def chain(db: Database, assessment_id: int) -> list[dict[str, Any]]:
+    """Return the assessments of a follow-up chain, from the first one to the latest.
+
+    Walks up ``previous_id`` to the first assessment, then down to every later one.
+    """
+    root = db.execute(f"""
+        with recursive up(id, previous_id, depth) as (
+            select id, previous_id, 0 from assessments where id = ?
+            union all
+            select a.id, a.previous_id, up.depth + 1 from assessments as a join up on a.id = up.previous_id
+            where up.depth < {CHAIN_MAX})
+        select id from up order by depth desc limit 1""", [assessment_id]).fetchone()
+    if root is None:
+        return []
+    return list(db.query(f"""
+        with recursive down(id, depth) as (
+            select ?, 0
+            union all
+            select a.id, down.depth + 1 from assessments as a join down on a.previous_id = down.id
+            where down.depth < {CHAIN_MAX})
+        select a.* from down join assessments as a on a.id = down.id
+        order by coalesce(a.submitted_at, a.created_at), a.id""", [root[0]]))
+
+
+def first_of_chain(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the first submitted assessment of the chain this one belongs to, if not itself."""
+    if not assessment.get("previous_id"):
+        return None
+    row = db.execute(f"""
+        with recursive up(id, previous_id, depth) as (
+            select id, previous_id, 0 from assessments where id = ?
+            union all
+            select a.id, a.previous_id, up.depth + 1 from assessments as a join up on a.id = up.previous_id
+            where up.depth < {CHAIN_MAX})
+        select a.id from up join assessments as a on a.id = up.id
+        where a.status = 'submitted' and a.id != ? order by up.depth desc limit 1""",
+        [assessment["id"], assessment["id"]]).fetchone()
+    if row is None:
+        return None
+    return next(iter(db.query("select * from assessments where id = ?", [row[0]])), None)
