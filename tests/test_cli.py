@@ -107,3 +107,25 @@ def test_flask_command_line_reports_an_invalid_file(tmp_path):
     assert process.returncode != 0
     assert "broken.yaml: title: missing text" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+def _command_paths(group, prefix=""):
+    import click as _click
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, _click.Group):
+            yield from _command_paths(command, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}"
+
+
+def test_every_command_is_documented_in_the_readme(app):
+    """A new command without a line in the README fails here (docs enforced by tests)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    groups = [app.cli, cli.questionnaires_group, cli.catalogue_group]
+    paths = set(_command_paths(app.cli))
+    paths |= {f"questionnaires {p}" for p in _command_paths(cli.questionnaires_group)}
+    paths |= {f"catalogue {p}" for p in _command_paths(cli.catalogue_group)}
+    paths |= {"score", "recommend"}
+    assert groups and paths
+    missing = [p for p in sorted(paths) if f"flask --app assessor {p}" not in readme]
+    assert not missing, f"commands missing from README.md: {missing}"
