@@ -178,3 +178,65 @@ def test_the_profile_form_can_be_filled_with_the_keyboard_only(live_server, brow
     page.keyboard.press("ArrowDown")  # moves to and selects the second size band
     assert page.get_by_label("10 à 49 salariés").is_checked()
     context.close()
+
+
+def test_advisor_follows_the_readme_and_works_in_a_real_browser(live_server, browser, axe, tmp_path):
+    """Create an account and demo data as the README says, then log in, filter, open a company,
+    write a note, start a follow-up, export CSV and read the observatory."""
+    import re
+
+    base_url, app = live_server
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["advisors", "create", "conseil@example.org", "--region", "FR-HDF", "--admin"])
+    assert created.exit_code == 0, created.output
+    password = re.search(r"password \(shown once\): (\S+)", created.output).group(1)
+    seeded = runner.invoke(args=["demo", "seed", "80", "--seed", "7"])
+    assert seeded.exit_code == 0, seeded.output
+
+    context = browser.new_context(locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.get_by_role("link", name="Espace conseiller").click()
+    assert_accessible(axe, page)
+    page.get_by_label("Adresse e-mail").fill("conseil@example.org")
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    assert_accessible(axe, page)
+
+    if not page.get_by_label("Inclure les données de démonstration").is_visible():
+        page.locator("summary", has_text="Filtrer et trier").click()  # the filters fold away once there are rows
+    page.get_by_label("Inclure les données de démonstration").check()
+    page.get_by_label("Région", exact=True).select_option("FR-HDF")
+    page.get_by_role("button", name="Afficher").click()
+    assert "region=FR-HDF" in page.url
+    assert_accessible(axe, page)
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= 1
+    for cell in page.locator("table tbody tr td:nth-child(2)").all():
+        assert cell.inner_text().strip() == "Hauts-de-France"
+
+    with page.expect_download() as csv_info:
+        page.get_by_role("link", name="Exporter en CSV").click()
+    csv_path = tmp_path / "export.csv"
+    csv_info.value.save_as(csv_path)
+    lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == rows.count() + 1 or len(lines) > rows.count()
+
+    rows.first.locator("a").first.click()
+    assert_accessible(axe, page)
+    page.get_by_label("Nouvelle note").fill("Appel prévu jeudi <b>important</b>")
+    page.get_by_role("button", name=re.compile("note", re.I)).click()
+    assert page.get_by_text("Appel prévu jeudi <b>important</b>").is_visible()
+    assert_accessible(axe, page)
+
+    page.get_by_role("button", name="Démarrer un diagnostic de suivi en entretien").click()
+    assert "Étape 1 sur" in page.locator(".step-count").inner_text()
+    assert_accessible(axe, page)
+
+    page.goto(base_url + "/conseiller/observatoire")
+    page.get_by_label("Inclure les données de démonstration").check()
+    page.get_by_role("button", name="Afficher").click()
+    assert page.locator("h1").first.is_visible()
+    assert page.locator("svg title").count() >= 1
+    assert_accessible(axe, page)
+    context.close()
