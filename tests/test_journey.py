@@ -356,3 +356,17 @@ def test_results_stored_with_an_older_questionnaire_version_still_display(app, c
     db = connect(app.config["DATABASE"])
     assert store.by_token(db, new_token)["questionnaire_version"] == latest(questionnaires, "ai-maturity").version
     db.close()
+
+
+def test_results_in_english(app, client):
+    from tests.conftest import create_assessment
+
+    questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
+    _, token = create_assessment(app, best_answers(questionnaire), submit=True)
+    client.get("/langue/en")
+    html = client.get(f"/a/{token}/resultats").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Level:" in html and "Your results" in html
+    for dimension in questionnaire.dimensions:
+        assert escape(dimension.title.en) in html
+    assert "Niveau" not in html
