@@ -63,5 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     advisor.init_app(app)
     followup.init_app(app)
     demo.init_app(app)
+    from . import reporting_cli
+
+    reporting_cli.register_cli(app)
     cli.init_app(app)
     return app

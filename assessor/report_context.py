@@ -1,0 +1,188 @@
+"""What the PDF report shows: the results page's context plus the report's own details.
+
+No WeasyPrint here: :mod:`assessor.reporting` turns these contexts into PDFs. The sample report of
+the CLI and the benchmark is loaded through the real code path (store → scoring → results.build)
+on a private in-memory database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel import dates
+from flask import Flask
+from flask_babel import force_locale
+from markupsafe import Markup
+from sqlite_utils import Database
+
+from . import referential, results
+from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Dimension, Questionnaire, is_visible, latest
+from .scoring import check_answers, normalise_answer, score
+from .store import assessments as store
+from .web import KIND_LABELS
+
+LANGS = ("fr", "en")
+ADVICE_PER_DIMENSION = 3
+RUNNING_NAME_MAX = 64
+SAMPLE = Path("sample") / "ai-maturity.yaml"  # inside the reports folder
+
+# Punctuation the template writes itself, outside translated sentences.
+_PUNCTUATION = {
+    "fr": {"colon": "\u00a0:", "semicolon": "\u00a0;", "open": "«\u00a0", "close": "\u00a0»"},
+    "en": {"colon": ":", "semicolon": ";", "open": "“", "close": "”"},
+}
+
+
+def report_lang(lang: str | None) -> str:
+    """Return a supported report language: anything else (a query string, say) falls back to French."""
+    return lang if lang in LANGS else "fr"
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    """Return '22 novembre 2026' / 'November 22, 2026'."""
+    return dates.format_date(day, format="long", locale=report_lang(lang))
+
+
+def build_context(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
+                  today: dt.date | None = None, answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the results page's context (results.build) plus the answers and the report date.
+
+    Needs an application context (results.build reads the catalogue from the app).
+    """
+    lang = report_lang(lang)
+    today = today or dt.date.today()
+    with force_locale(lang):
+        context = results.build(db, assessment, questionnaire, lang, today=today)
+    context["answers"] = store.answers(db, assessment["id"]) if answers is None else answers
+    context["report_date"] = today
+    return context
+
+
+def answer_rows(questionnaire: Questionnaire, dimension: Dimension, answers: dict[str, Any],
+                lang: str) -> list[dict[str, Any]]:
+    """Return what was answered to each question asked in a dimension, in the user's words."""
+    rows = []
+    for question in dimension.questions:
+        if not is_visible(questionnaire, question, answers):
+            continue
+        value = answers.get(question.id)
+        row: dict[str, Any] = {"question": question.text.get(lang), "status": "answered", "labels": [],
+                               "text": None}
+        if value in (None, "", []):
+            if question.type == "text":
+                continue  # an optional free-text question left empty says nothing
+            row["status"] = "unanswered"
+        elif value == DONT_KNOW:
+            row["status"] = "dont_know"
+        elif value == NOT_APPLICABLE:
+            row["status"] = "not_applicable"
+        elif question.type == "text":
+            row["text"] = str(value)
+        else:
+            chosen = value if isinstance(value, list) else [value]
+            row["labels"] = [o.label.get(lang) for o in question.options if o.value in chosen]
+        rows.append(row)
+    return rows
+
+
+def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, Any]:
+    """Return the template variables: the context plus per-dimension details and labels.
+
+    The radar is styled from inside (an SVG ``<style>`` holding ``radar_css``, our own constant
+    file): WeasyPrint does not apply the page's stylesheet to inline SVG.
+    """
+    questionnaire: Questionnaire = context["questionnaire"]
+    result = context["result"]
+    assessment = context["assessment"]
+    details = {}
+    for dim in questionnaire.dimensions:
+        advice = [a.text.get(lang) for a in result.advice if a.dimension == dim.id]
+        details[dim.id] = {
+            "intro": dim.intro.get(lang) if dim.intro else None,
+            "answers": answer_rows(questionnaire, dim, context["answers"], lang),
+            "advice": list(dict.fromkeys(advice))[:ADVICE_PER_DIMENSION],
+        }
+    name = assessment["company_name"] or ""
+    running_name = name if len(name) <= RUNNING_NAME_MAX else name[:RUNNING_NAME_MAX - 1].rstrip() + "…"
+    submitted = assessment.get("submitted_at") or ""
+    scored = [d for d in context["dimensions"] if d["score"] is not None]
+    department = assessment.get("department")
+    return context | {
+        "lang": lang,
+        "details": details,
+        "running_name": running_name,
+        "submitted_on": format_date(dt.date.fromisoformat(submitted[:10]), lang) if submitted else "",
+        "report_on": format_date(context["report_date"], lang),
+        "profile": {
+            "size": referential.label(referential.SIZE_BANDS, assessment.get("size_band"), lang),
+            "sector": referential.label(referential.NAF_SECTIONS, assessment.get("sector"), lang),
+            "region": referential.label(referential.REGIONS, assessment.get("region"), lang),
+            "department": f"{department} {referential.DEPARTMENTS[department][0]}"
+            if department in referential.DEPARTMENTS else (department or ""),
+        },
+        "weakest": min(scored, key=lambda d: d["score"]) if scored else None,
+        "punct": _PUNCTUATION[lang],
+        "radar": Markup(str(context["radar"]).replace("</desc>", f"</desc><style>{radar_css}</style>", 1)),
+        "t": lambda text: text.get(lang) if text is not None else "",
+        "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
+        "region_name": lambda code: referential.label(referential.REGIONS, code, lang),
+        "size_label": lambda band: referential.label(referential.SIZE_BANDS, band, lang),
+        "date": lambda day: format_date(day, lang),
+    }
+
+
+# -- the sample report ----------------------------------------------------------------------------
+
+
+class SampleError(ValueError):
+    """The sample file does not fit the questionnaire."""
+
+
+def load_sample(path: Path) -> dict[str, Any]:
+    """Read a sample file: questionnaire id, submitted_at, profile and answers."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise SampleError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict) or not {"questionnaire", "profile", "answers"} <= set(data):
+        raise SampleError(f"{path}: expected the keys questionnaire, profile and answers")
+    return data
+
+
+def create_sample_assessment(db: Database, app: Flask, sample: dict[str, Any]) -> tuple[dict, Questionnaire, str]:
+    """Store the sample as a submitted assessment of the latest questionnaire; return it and its token."""
+    questionnaire = latest(app.extensions["assessor.questionnaires"], sample["questionnaire"])
+    if questionnaire is None:
+        raise SampleError(f"unknown questionnaire {sample['questionnaire']!r}")
+    answers = sample["answers"]
+    problems = check_answers(questionnaire, answers)
+    if problems:
+        raise SampleError(f"the sample does not fit {questionnaire.key}:\n" + "\n".join(problems))
+    answers = {qid: normalise_answer(questionnaire.question(qid), value) for qid, value in answers.items()}
+    stamp = str(sample.get("submitted_at") or store.now_iso())
+    assessment_id, token = store.create(db, sample["profile"], questionnaire.id, questionnaire.version,
+                                        created_at=stamp)
+    store.save_answers(db, assessment_id, answers)
+    result = score(questionnaire, answers, sample["profile"].get("size_band"))
+    store.submit(db, assessment_id, result.summary(), result.scoring_version, submitted_at=stamp)
+    return store.get(db, assessment_id), questionnaire, token
+
+
+def sample_context(app: Flask, lang: str, path: Path | None = None,
+                   today: dt.date | None = None) -> dict[str, Any]:
+    """Return the report context of the sample file, built on a throw-away in-memory database."""
+    from . import migrations
+    from .db import connect
+
+    sample = load_sample(path or Path(app.config["REPORTS_DIR"]) / SAMPLE)
+    db = connect(":memory:")
+    try:
+        migrations.apply(db)
+        with app.app_context():
+            assessment, questionnaire, _token = create_sample_assessment(db, app, sample)
+            return build_context(db, assessment, questionnaire, lang, today)
+    finally:
+        db.close()

@@ -1,0 +1,471 @@
+"""The PDF report: structure, accessibility tags, content, escaping, the URL fetcher, the cache,
+the route and the CLI.
+
+Real renders cost about a second each, so they are made once per module and shared; the cache
+tests replace the renderer with a counter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pikepdf
+import pytest
+import yaml
+
+from assessor import report_context, reporting
+from assessor.db import connect
+from assessor.questionnaire import latest
+from assessor.reporting_cli import register_cli
+from assessor.store import assessments as store
+from tests.conftest import ROOT, create_assessment, make_app
+
+REPORTS = ROOT / "reports"
+SAMPLE = yaml.safe_load((REPORTS / "sample" / "ai-maturity.yaml").read_text(encoding="utf-8"))
+EVIL_NAME = '</style><h1>x <img src="file:///etc/passwd"> & <b>Ateliers</b> ' + "Très-Longue-Raison-Sociale " * 4
+EVIL_TEXT = '<link rel="stylesheet" href="http://evil.example/x.css"><script>alert(1)</script>'
+TODAY = dt.date(2026, 11, 22)
+
+
+def squeeze(text: str) -> str:
+    """Remove whitespace and hyphens: lines break anywhere in a name, and pdftotext joins
+    "Hauts-" + "de-France" back without its hyphen."""
+    return re.sub(r"[\s-]+", "", text)
+
+
+def pdf_text(pdf: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
+class Spy(logging.Handler):
+    """Collect WeasyPrint's log records for the module-scoped renders (caplog is per test)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+# -- shared renders -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def report_app(tmp_path_factory):
+    return make_app(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def questionnaire(report_app):
+    return latest(report_app.extensions["assessor.questionnaires"], "ai-maturity")
+
+
+@pytest.fixture(scope="module")
+def renders(report_app, questionnaire):
+    """Render, through the route, the sample (fr and en) and a company with an evil name."""
+    spy = Spy()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(spy)
+    fetched: list[str] = []
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            with report_app.app_context():
+                fetcher = reporting.renderer().fetcher
+            original = fetcher.fetch
+            mp.setattr(fetcher, "fetch", lambda url, headers=None: fetched.append(url) or original(url, headers))
+            answers = dict(SAMPLE["answers"])
+            _, token = create_assessment(report_app, answers, submit=True, **SAMPLE["profile"])
+            client = report_app.test_client()
+            fr = client.get(f"/a/{token}/rapport.pdf")
+            en = client.get(f"/a/{token}/rapport.pdf?lang=en")
+            evil_answers = answers | {"use_cases.priority_problem": EVIL_TEXT}
+            _, evil_token = create_assessment(report_app, evil_answers, submit=True,
+                                              **(SAMPLE["profile"] | {"company_name": EVIL_NAME}))
+            evil = client.get(f"/a/{evil_token}/rapport.pdf")
+    finally:
+        logger.removeHandler(spy)
+    return {"fr": fr, "en": en, "evil": evil, "token": token, "log": spy.records, "fetched": fetched}
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(renders):
+    return renders["fr"].data
+
+
+@pytest.fixture(scope="module")
+def sample_context(report_app):
+    with report_app.app_context():
+        return report_context.sample_context(report_app, "fr", today=TODAY)
+
+
+# -- start-up stays cheap -------------------------------------------------------------------------
+
+
+def test_create_app_does_not_import_weasyprint(tmp_path):
+    code = textwrap.dedent(f"""
+        import sys
+        from assessor import create_app
+        from assessor import reporting, reporting_cli, report_context
+        app = create_app({{"DATABASE": {str(tmp_path / "db.sqlite3")!r}, "SECRET_KEY": "x"}})
+        reporting_cli.register_cli(app)
+        assert "weasyprint" not in sys.modules, "WeasyPrint was imported at start-up"
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# -- structure and accessibility ------------------------------------------------------------------
+
+
+def test_route_serves_an_attachment(renders):
+    response = renders["fr"]
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.data.startswith(b"%PDF-")
+
+
+def test_route_unknown_token_is_404(report_app):
+    assert report_app.test_client().get("/a/not-a-real-token/rapport.pdf").status_code == 404
+
+
+def test_route_draft_goes_back_to_review(report_app):
+    _, token = create_assessment(report_app, {"strategy.owner": "nobody"})
+    response = report_app.test_client().get(f"/a/{token}/rapport.pdf")
+    assert response.status_code == 302 and "/verification" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "evil"])
+def test_pdf_structure_has_no_problem(renders, lang):
+    with pikepdf.open(io.BytesIO(renders[lang].data)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_pdf_is_tagged_with_language_and_title(renders, lang):
+    with pikepdf.open(io.BytesIO(renders[lang].data)) as pdf:
+        root = pdf.Root
+        assert "/StructTreeRoot" in root
+        assert bool(root.MarkInfo.Marked)
+        assert str(root.Lang) == lang
+        assert bool(root.ViewerPreferences.DisplayDocTitle)
+        assert SAMPLE["profile"]["company_name"] in str(pdf.docinfo["/Title"])
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfuaid:part") == "1"
+        tags = {str(node.get("/S")) for node in _struct_elements(root.StructTreeRoot)}
+        assert {"/H1", "/H2", "/H3", "/L", "/LI", "/Table", "/TH", "/Figure", "/Link"} <= tags
+        figures = [node for node in _struct_elements(root.StructTreeRoot) if node.get("/S") == "/Figure"]
+        assert any(str(f.get("/Alt", "")) for f in figures), "the radar has no alternative text"
+
+
+def _struct_elements(node, depth=0):
+    if depth > 60:
+        return
+    kids = node.get("/K")
+    if kids is None:
+        return
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from _struct_elements(kid, depth + 1)
+
+
+def test_headings_follow_h1_h2_h3(report_app, sample_context):
+    with report_app.app_context():
+        html = reporting.render_html(sample_context, "fr")
+    levels = [int(level) for level in re.findall(r"<h([1-6])\b", html)]
+    assert levels[0] == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), "a heading level is skipped"
+    assert re.search(r'<html lang="fr">', html) and "<title>" in html
+    assert all('scope="' in th for th in re.findall(r"<th\b[^>]*>", html))
+
+
+def test_bookmarks_and_links(renders, questionnaire):
+    with pikepdf.open(io.BytesIO(renders["fr"].data)) as pdf:
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+            children = [child.title for item in outline.root for child in item.children]
+        uris = {str(annot.A.URI) for page in pdf.pages for annot in page.get("/Annots", [])
+                if annot.get("/Subtype") == "/Link" and "/A" in annot and "/URI" in annot.A}
+    assert titles[0] == SAMPLE["profile"]["company_name"]
+    assert {"L'essentiel", "Détail par dimension", "Votre plan d'action", "Méthode et sources"} <= set(titles)
+    assert {d.title.fr for d in questionnaire.dimensions} <= set(children)
+    assert any(uri.startswith("https://") for uri in uris)
+
+
+def test_weasyprint_logs_no_warning(renders):
+    assert [r.getMessage() for r in renders["log"]] == []
+
+
+def test_pages_are_numbered_and_size_is_small(sample_pdf):
+    text = pdf_text(sample_pdf)
+    pages = text.count("\f")
+    assert f"page 2 / {pages}" in text and f"page {pages} / {pages}" in text
+    assert len(sample_pdf) < 150_000
+
+
+# -- content --------------------------------------------------------------------------------------
+
+
+def test_text_has_company_level_dimensions_and_programmes(report_app, renders, questionnaire):
+    text = squeeze(pdf_text(renders["fr"].data))
+    assessment_id = _assessment_id(report_app, renders["token"])
+    with report_app.app_context():
+        db = connect(report_app.config["DATABASE"])
+        context = report_context.build_context(db, store.get(db, assessment_id), questionnaire, "fr")
+        db.close()
+    assert squeeze(SAMPLE["profile"]["company_name"]) in text
+    assert squeeze(context["overall_level"].label.fr) in text
+    assert squeeze(context["floor_level"].label.fr) in text
+    for dimension in questionnaire.dimensions:
+        assert squeeze(dimension.title.fr) in text
+    assert context["recommendations"], "the sample should get recommendations"
+    for recommendation in context["recommendations"]:
+        assert squeeze(recommendation.entry.name.fr) in text
+        assert squeeze(recommendation.entry.operator) in text
+    assert squeeze("Je ne sais pas") in text
+    assert squeeze(SAMPLE["answers"]["use_cases.priority_problem"]) in text
+    assert squeeze(f"{questionnaire.id}, version {questionnaire.version}") in text
+    assert squeeze(report_app.extensions["assessor.catalogue"].version) in text
+
+
+def test_english_report_uses_english_data(renders, questionnaire):
+    text = squeeze(pdf_text(renders["en"].data))
+    for dimension in questionnaire.dimensions:
+        assert squeeze(dimension.title.en) in text
+    assert squeeze(questionnaire.dimensions[0].title.fr) not in text
+
+
+def _assessment_id(app, token):
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            return store.by_token(db, token)["id"]
+        finally:
+            db.close()
+
+
+# -- escaping and the URL fetcher -----------------------------------------------------------------
+
+
+def test_user_text_is_printed_literally(renders):
+    text = squeeze(pdf_text(renders["evil"].data))
+    assert squeeze(EVIL_NAME) in text
+    assert squeeze(EVIL_TEXT) in text
+
+
+def test_no_resource_is_fetched_while_rendering(renders):
+    assert renders["fetched"] == []
+
+
+def test_html_escapes_user_text(report_app, sample_context):
+    evil = sample_context | {"assessment": sample_context["assessment"] | {"company_name": EVIL_NAME}}
+    with report_app.app_context():
+        html = reporting.render_html(evil, "en")
+    assert '<img src="file:' not in html and "</style><h1>x" not in html
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+
+
+@pytest.fixture
+def fetcher():
+    return reporting.url_fetcher(REPORTS)
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    f"file://{REPORTS}/../pyproject.toml",
+    f"file://{REPORTS}/fonts/../../assessor/__init__.py",
+    "file://evil.example/etc/passwd",
+    "http://example.org/x.css",
+    "https://example.org/font.ttf",
+    "ftp://example.org/x",
+])
+def test_fetcher_refuses(fetcher, url):
+    with pytest.raises(reporting.RefusedURL):
+        fetcher.fetch(url)
+
+
+def test_fetcher_refuses_a_symlink_out_of_the_folder(tmp_path):
+    (tmp_path / "link.css").symlink_to("/etc/passwd")
+    with pytest.raises(reporting.RefusedURL):
+        reporting.url_fetcher(tmp_path).fetch((tmp_path / "link.css").as_uri())
+
+
+def test_fetcher_allows_bundled_files_and_data(fetcher):
+    font = fetcher.fetch((REPORTS / "fonts" / "OpenSans-Regular.ttf").as_uri())
+    assert font.read(4) == b"\x00\x01\x00\x00"
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+def test_weasyprint_skips_refused_resources(caplog):
+    import weasyprint
+
+    html = '<p>x</p><img src="file:///etc/passwd"><link rel="stylesheet" href="http://evil.example/a.css">'
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = weasyprint.HTML(string=html, base_url=str(REPORTS), url_fetcher=reporting.url_fetcher(REPORTS)) \
+            .write_pdf(font_config=reporting.font_config())
+    assert pdf.startswith(b"%PDF-")
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "/etc/passwd" in messages and "evil.example" in messages
+
+
+def test_bundled_font_has_its_licence():
+    fonts = REPORTS / "fonts"
+    assert sorted(p.name for p in fonts.glob("*.ttf")) == ["OpenSans-Bold.ttf", "OpenSans-Italic.ttf",
+                                                          "OpenSans-Regular.ttf"]
+    assert "Apache License" in (fonts / "LICENSE-Apache-2.0.txt").read_text()
+
+
+# -- the cache ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Replace the renderer with a counter returning a distinct small PDF per call."""
+    calls = []
+
+    def fake_render(context, lang, root=None):
+        calls.append((context["assessment"]["id"], lang))
+        return b"%PDF-1.7\n% fake " + str(len(calls)).encode() + b"\n%%EOF\n"
+
+    monkeypatch.setattr(reporting, "render_pdf", fake_render)
+    return calls
+
+
+@pytest.fixture
+def draft(app):
+    assessment_id, _ = create_assessment(app, {"strategy.owner": "nobody"})
+    return assessment_id
+
+
+def _report(app, assessment_id, lang="fr", today=TODAY):
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            assessment = store.get(db, assessment_id)
+            questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
+            return reporting.report_for(db, assessment, questionnaire, lang, today=today)
+        finally:
+            db.close()
+
+
+def test_cache_serves_the_same_bytes_without_rendering(app, draft, counted):
+    first = _report(app, draft)
+    assert _report(app, draft) == first
+    assert len(counted) == 1
+
+
+def test_cache_renders_again_after_an_answer_change(app, draft, counted):
+    first = _report(app, draft)
+    db = connect(app.config["DATABASE"])
+    store.save_answers(db, draft, {"strategy.owner": "informal"})
+    db.close()
+    assert _report(app, draft) != first
+    assert len(counted) == 2
+
+
+def test_cache_renders_again_for_another_language_or_day(app, draft, counted):
+    fr = _report(app, draft, "fr")
+    en = _report(app, draft, "en")
+    tomorrow = _report(app, draft, "fr", TODAY + dt.timedelta(days=1))
+    assert len({fr, en, tomorrow}) == 3 and len(counted) == 3
+    assert _report(app, draft, "xx") == fr, "an unknown language is the French report, not a new file"
+    assert len(counted) == 3
+
+
+def test_cache_renders_again_after_a_template_change(app, draft, counted, monkeypatch, tmp_path):
+    first = _report(app, draft)
+    monkeypatch.setattr(reporting, "REPORT_TEMPLATE_VERSION", reporting.REPORT_TEMPLATE_VERSION + 1)
+    second = _report(app, draft)
+    assert second != first and len(counted) == 2
+    copy = tmp_path / "reports"
+    shutil.copytree(REPORTS, copy)
+    app.config["REPORTS_DIR"] = str(copy)
+    assert _report(app, draft) == second, "same files elsewhere: same key"
+    # Templates are read once per process: a deploy restarts the workers.
+    (copy / "report.css").write_text((copy / "report.css").read_text() + "\n/* changed */\n")
+    monkeypatch.setattr(reporting, "_sources_cache", {})
+    assert _report(app, draft) not in (first, second)
+    assert len(counted) == 3
+
+
+def test_cache_renders_again_when_an_earlier_diagnostic_is_submitted(app, counted):
+    earlier, _ = create_assessment(app, {"strategy.owner": "nobody"})
+    later, _ = create_assessment(app, {"strategy.owner": "informal"}, previous_id=earlier)
+    first = _report(app, later)
+    db = connect(app.config["DATABASE"])
+    store.submit(db, earlier, {"overall": 0, "level": "decouverte", "floor_level": "decouverte",
+                               "confidence": 1, "dimensions": {}}, 1)
+    db.close()
+    assert _report(app, later) != first and len(counted) == 2
+
+
+def test_follow_up_report_compares_with_the_first_diagnostic(app):
+    earlier, _ = create_assessment(app, dict(SAMPLE["answers"]), submit=True)
+    later, _ = create_assessment(app, dict(SAMPLE["answers"]) | {"strategy.owner": "team"}, submit=True,
+                                 previous_id=earlier)
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
+        context = report_context.build_context(db, store.get(db, later), questionnaire, "fr", TODAY)
+        db.close()
+        html = reporting.render_html(context, "fr")
+    assert "Évolution" in html and "Comparaison avec le premier diagnostic" in html
+    assert re.search(r'<td class="num">\+\d+</td>', html)
+
+
+def test_cache_does_not_serve_a_truncated_file(app, draft, counted):
+    _report(app, draft)
+    files = list(Path(app.config["REPORT_CACHE_DIR"]).glob("*/*.pdf"))
+    assert len(files) == 1
+    files[0].write_bytes(b"%PDF-1.7\n% cut sh")
+    assert _report(app, draft).endswith(b"%%EOF\n") and len(counted) == 2
+    assert not list(Path(app.config["REPORT_CACHE_DIR"]).glob("*/.tmp-*")), "a temporary file was left"
+
+
+def test_cache_forget_and_prune(app, draft, counted):
+    _report(app, draft)
+    _report(app, draft, "en")
+    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    assert cache.prune(max_age_days=1) == 0
+    assert cache.forget(draft) == 2
+    assert not (Path(app.config["REPORT_CACHE_DIR"]) / str(draft)).exists()
+
+
+# -- the CLI --------------------------------------------------------------------------------------
+
+
+def test_cli_sample_writes_a_valid_pdf(report_app, tmp_path):
+    register_cli(report_app)
+    out = tmp_path / "sample.pdf"
+    result = report_app.test_cli_runner().invoke(args=["report", "sample", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(out) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        assert str(pdf.Root.Lang) == "en"
+        assert len(pdf.pages) >= 8
+
+
+def test_cli_sample_reports_a_bad_sample_file(report_app, tmp_path):
+    register_cli(report_app)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(SAMPLE | {"answers": {"strategy.owner": "everyone"}}), encoding="utf-8")
+    result = report_app.test_cli_runner().invoke(args=["report", "sample", str(tmp_path / "x.pdf"),
+                                                       "--data", str(bad)])
+    assert result.exit_code != 0
+    assert "strategy.owner" in result.output and not (tmp_path / "x.pdf").exists()
+
+
+def test_sample_answers_every_question_of_the_latest_questionnaire(questionnaire):
+    from assessor.scoring import check_answers
+
+    assert check_answers(questionnaire, SAMPLE["answers"]) == []
+    assert set(SAMPLE["answers"]) == {q.id for q in questionnaire.questions}
