@@ -9,7 +9,7 @@ WITH_TEST=0
 [[ "${1:-}" == "--test" ]] && WITH_TEST=1
 
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
-(( WITH_TEST )) && apt_packages+=(chromium poppler-utils)
+(( WITH_TEST )) && apt_packages+=(chromium fonts-dejavu-core poppler-utils)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
