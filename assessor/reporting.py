@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import importlib.metadata
 import json
 import mimetypes
 import os
@@ -146,8 +147,16 @@ def _sources(root: Path) -> _Sources:
 
 
 def template_fingerprint(root: Path | None = None) -> str:
-    """Return REPORT_TEMPLATE_VERSION hashed with the report's files and content modules."""
-    return f"{REPORT_TEMPLATE_VERSION}:{_sources(root or default_reports_dir()).fingerprint}"
+    """Return REPORT_TEMPLATE_VERSION, the WeasyPrint version and the hash of the report's files
+    and content modules."""
+    return (f"{REPORT_TEMPLATE_VERSION}:{_weasyprint_version()}:"
+            f"{_sources(root or default_reports_dir()).fingerprint}")
+
+
+@functools.cache
+def _weasyprint_version() -> str:
+    # Read from the package metadata: importing WeasyPrint would cost ~1 s on a cache hit.
+    return importlib.metadata.version("weasyprint")
 
 
 _font_config = None

@@ -122,6 +122,24 @@ def test_create_app_does_not_import_weasyprint(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_cached_download_does_not_import_weasyprint(tmp_path):
+    code = textwrap.dedent(f"""
+        import sys
+        from unittest import mock
+        from tests.conftest import create_assessment, make_app
+        from pathlib import Path
+        app = make_app(Path({str(tmp_path)!r}))
+        _, token = create_assessment(app, {{"strategy.owner": "nobody"}}, submit=True)
+        from assessor import reporting
+        fake = b"%PDF-1.7\\n% cached\\n%%EOF\\n"
+        with mock.patch.object(reporting, "render_pdf", return_value=fake):
+            assert app.test_client().get(f"/a/{{token}}/rapport.pdf").data == fake
+        assert app.test_client().get(f"/a/{{token}}/rapport.pdf").data == fake, "not served from the cache"
+        assert "weasyprint" not in sys.modules, "a cached download imported WeasyPrint"
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
 # -- structure and accessibility ------------------------------------------------------------------
 
 
