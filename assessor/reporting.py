@@ -40,6 +40,7 @@ from .report_context import build_context, report_lang, view
 from .scoring import SCORING_VERSION
 from .store import advisors as workspace
 from .store import assessments as store
+from .store import stats
 
 # Bump when the report changes in a way the file fingerprints below cannot see (e.g. a filter).
 REPORT_TEMPLATE_VERSION = 1
@@ -284,7 +285,7 @@ def _summary(other: dict[str, Any] | None) -> list | None:
 def cache_key(assessment: dict[str, Any], answers: dict[str, Any], questionnaire: Questionnaire,
               catalogue: object, lang: str, today: dt.date, previous: dict[str, Any] | None,
               translations: str = "", root: Path | None = None,
-              baseline: dict[str, Any] | None = None) -> str:
+              baseline: dict[str, Any] | None = None, peers: dict[str, Any] | None = None) -> str:
     """Return the sha256 naming the report these inputs produce.
 
     ``previous`` and ``baseline`` (the first diagnostic of a follow-up chain) stand for the earlier
@@ -297,6 +298,8 @@ def cache_key(assessment: dict[str, Any], answers: dict[str, Any], questionnaire
         "profile": {k: assessment.get(k) for k in _REPORTED_FIELDS},
         "previous": _summary(previous),
         "baseline": _summary(baseline),
+        # The comparison with similar companies moves as other companies submit.
+        "peers": peers,
         "questionnaire": [questionnaire.key, _data_fingerprint(questionnaire)],
         "scoring": SCORING_VERSION,
         "catalogue": [getattr(catalogue, "version", None), _data_fingerprint(catalogue)],
@@ -397,7 +400,8 @@ def report_for(db: Database, assessment: dict[str, Any], questionnaire: Question
     key = cache_key(assessment, answers, questionnaire, app.extensions["assessor.catalogue"], lang, today,
                     store.previous(db, assessment),
                     _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
-                    default_reports_dir(), workspace.first_of_chain(db, assessment))
+                    default_reports_dir(), workspace.first_of_chain(db, assessment),
+                    stats.peers(db, assessment, [d.id for d in questionnaire.dimensions]))
     cache = ReportCache(app.config["REPORT_CACHE_DIR"])
     pdf = cache.get(assessment["id"], key)
     if pdf is None:

@@ -487,3 +487,29 @@ def test_sample_answers_every_question_of_the_latest_questionnaire(questionnaire
 
     assert check_answers(questionnaire, SAMPLE["answers"]) == []
     assert set(SAMPLE["answers"]) == {q.id for q in questionnaire.questions}
+
+
+def test_report_compares_with_similar_companies_once_there_are_enough(tmp_path):
+    """Peers appear in the PDF from 10 comparable submitted assessments, and a new one renews the cache."""
+    from tests.conftest import best_answers, worst_answers
+
+    app = make_app(tmp_path)
+    questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
+    _, token = create_assessment(app, worst_answers(questionnaire), submit=True, consent_stats=True)
+
+    def pdf():
+        with app.app_context():
+            db = connect(app.config["DATABASE"])
+            try:
+                return reporting.report_for(db, store.by_token(db, token), questionnaire, "fr")
+            finally:
+                db.close()
+
+    alone = squeeze(pdf_text(pdf()))
+    assert squeeze("pas encore assez de diagnostics") in alone
+    for _ in range(10):
+        create_assessment(app, best_answers(questionnaire), submit=True, consent_stats=True,
+                          company_name="Pair")
+    compared = squeeze(pdf_text(pdf()))
+    assert squeeze("Moyenne de 10 diagnostics") in compared
+    assert squeeze("100/100 au global, contre 0/100 pour vous") in compared
