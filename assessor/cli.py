@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +211,3 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
 
-
-def fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalogue import Catalogue, Entry
-from .questionnaire import Questionnaire, Text
+from .questionnaire import Questionnaire
 from .scoring import AdviceItem, Result
 
 MAX_RECOMMENDATIONS = 8
@@ -168,6 +168,3 @@ def recommend(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profi
     return Advice(recommend_entries(questionnaire, catalogue, profile, result, lang, today),
                   action_plan(questionnaire, result, lang))
 
-
-def text_of(text: Text | None, lang: str) -> str:
-    return text.get(lang) if text else ""

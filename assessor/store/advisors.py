@@ -310,17 +310,21 @@ def assignable_advisors(db: Database, region: str | None, current: int | None = 
 # -- follow-up chains ---------------------------------------------------------------------------
 
 
+# An assessment and the ones it follows up, walking previous_id upwards (depth 0 = itself).
+_ANCESTORS = f"""with recursive up(id, previous_id, depth) as (
+            select id, previous_id, 0 from assessments where id = ?
+            union all
+            select a.id, a.previous_id, up.depth + 1 from assessments as a join up on a.id = up.previous_id
+            where up.depth < {CHAIN_MAX})"""
+
+
 def chain(db: Database, assessment_id: int) -> list[dict[str, Any]]:
     """Return the assessments of a follow-up chain, from the first one to the latest.
 
     Walks up ``previous_id`` to the first assessment, then down to every later one.
     """
     root = db.execute(f"""
-        with recursive up(id, previous_id, depth) as (
-            select id, previous_id, 0 from assessments where id = ?
-            union all
-            select a.id, a.previous_id, up.depth + 1 from assessments as a join up on a.id = up.previous_id
-            where up.depth < {CHAIN_MAX})
+        {_ANCESTORS}
         select id from up order by depth desc limit 1""", [assessment_id]).fetchone()
     if root is None:
         return []
@@ -339,11 +343,7 @@ def first_of_chain(db: Database, assessment: dict[str, Any]) -> dict[str, Any] |
     if not assessment.get("previous_id"):
         return None
     row = db.execute(f"""
-        with recursive up(id, previous_id, depth) as (
-            select id, previous_id, 0 from assessments where id = ?
-            union all
-            select a.id, a.previous_id, up.depth + 1 from assessments as a join up on a.id = up.previous_id
-            where up.depth < {CHAIN_MAX})
+        {_ANCESTORS}
         select a.id from up join assessments as a on a.id = up.id
         where a.status = 'submitted' and a.id != ? order by up.depth desc limit 1""",
         [assessment["id"], assessment["id"]]).fetchone()

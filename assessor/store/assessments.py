@@ -107,10 +107,6 @@ def submit(db: Database, assessment_id: int, summary: dict[str, Any], scoring_ve
     return True
 
 
-def set_lang(db: Database, assessment_id: int, lang: str) -> None:
-    db.execute("update assessments set lang = ? where id = ?", [lang, assessment_id])
-
-
 def previous(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
     """Return the assessment this one follows up, if any."""
     if not assessment.get("previous_id"):
