@@ -127,8 +127,7 @@ def review(token: str):
         return redirect(url_for("assess.results", token=token))
     answers = store.answers(get_db(), assessment["id"])
     return render_template("review.html", assessment=assessment, questionnaire=questionnaire,
-                           answers=answers, token=token, result=score(questionnaire, answers),
-                           answered=_answered_count(questionnaire, answers),
+                           answers=answers, token=token, answered=_answered_count(questionnaire, answers),
                            visible=lambda q: is_visible(questionnaire, q, answers),
                            steps=len(questionnaire.dimensions))
 

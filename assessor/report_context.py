@@ -53,9 +53,11 @@ def build_context(db: Database, assessment: dict[str, Any], questionnaire: Quest
     """
     lang = report_lang(lang)
     today = today or dt.date.today()
+    if answers is None:
+        answers = store.answers(db, assessment["id"])
     with force_locale(lang):
-        context = results.build(db, assessment, questionnaire, lang, today=today)
-    context["answers"] = store.answers(db, assessment["id"]) if answers is None else answers
+        context = results.build(db, assessment, questionnaire, lang, today=today, answers=answers)
+    context["answers"] = answers
     context["report_date"] = today
     return context
 

@@ -44,8 +44,10 @@ def _delta(now: float | None, before: float | None) -> float | None:
 
 
 def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
-          today: dt.date | None = None) -> dict[str, Any]:
+          today: dt.date | None = None, answers: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the template context describing a submitted assessment's results.
+
+    ``answers`` may be given when the caller has already read them; they are read otherwise.
 
     Follow-up: progress is measured since the FIRST submitted assessment of the chain
     (``baseline``); ``dimensions[i]["previous"]`` and ``["delta"]`` refer to it, and so do the
@@ -54,7 +56,8 @@ def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire
     dimension) when the chain has more than two diagnostics.
     ``peers`` compares with similar companies (see :func:`store.stats.peers`) or is None.
     """
-    answers = store.answers(db, assessment["id"])
+    if answers is None:
+        answers = store.answers(db, assessment["id"])
     result = score(questionnaire, answers, assessment["size_band"])
     baseline, baseline_result = _baseline(db, assessment)
     immediate, immediate_result = _previous(db, assessment)
