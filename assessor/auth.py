@@ -258,13 +258,18 @@ def accounts():
     return render_template("advisor/accounts.html", form=form, advisors=store.list_advisors(db)), status
 
 
+def _advisor_or_404(db, advisor_id: int) -> dict[str, Any]:
+    advisor = store.get_advisor(db, advisor_id)
+    if advisor is None:
+        abort(404)
+    return advisor
+
+
 @bp.route("/admin/comptes/<int:advisor_id>", methods=["GET", "POST"])
 @admin_required
 def account(advisor_id: int):
     db = get_db()
-    advisor = store.get_advisor(db, advisor_id)
-    if advisor is None:
-        abort(404)
+    advisor = _advisor_or_404(db, advisor_id)
     form = AdvisorForm(data=None if request.method == "POST" else {
         "name": advisor["name"], "regions": advisor["regions"], "is_admin": bool(advisor["is_admin"]),
         "active": bool(advisor["active"])})
@@ -285,9 +290,7 @@ def account(advisor_id: int):
 @admin_required
 def reset_password(advisor_id: int):
     db = get_db()
-    advisor = store.get_advisor(db, advisor_id)
-    if advisor is None:
-        abort(404)
+    advisor = _advisor_or_404(db, advisor_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     password = generate_password()
