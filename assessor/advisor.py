@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, Form, SearchField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, SearchField, SelectField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from . import results as results_view
 from .auth import EmptyForm
 from .db import get_db
-from .forms import ProfileForm, special_labels
+from .forms import ProfileForm, QueryForm, special_labels
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Questionnaire, is_visible
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from .store import advisors as workspace
@@ -46,7 +46,7 @@ def _any(label: str) -> list[tuple[str, str]]:
     return [("", label)]
 
 
-class FilterForm(Form):
+class FilterForm(QueryForm):
     """The list's filters: a GET form, so that a filtered list is a link (no CSRF token needed)."""
 
     q = SearchField(_l("Nom de l'entreprise"), validators=[Optional(), Length(max=100)])
@@ -63,6 +63,10 @@ class FilterForm(Form):
     demo = BooleanField(_l("Inclure les données de démonstration"))
     sort = SelectField(_l("Trier par"), validators=[Optional()])
     order = SelectField(_l("Ordre"), validators=[Optional()])
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("Cette date précède la date de début : inversez-les."))
 
     def __init__(self, formdata, regions: Iterable[str], questionnaire: Questionnaire | None, language: str):
         super().__init__(formdata)

@@ -5,6 +5,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
+from wtforms import Form
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
@@ -20,6 +22,14 @@ def _choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = Fal
     choices = [SelectChoice(code, f"{code} – {labels[index]}" if with_code else labels[index])
                for code, labels in table.items()]
     return ([SelectChoice("", placeholder)] if placeholder is not None else []) + choices
+
+
+class QueryForm(Form):
+    """A GET form (filters): no CSRF token, but WTForms' own messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations
 
 
 class ProfileForm(FlaskForm):

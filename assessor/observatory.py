@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from wtforms import BooleanField, Form, SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional
 
 from . import charts
 from .db import get_db
+from .forms import QueryForm
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from .store import stats
 from .web import current_questionnaire, lang
@@ -29,7 +30,7 @@ bp = Blueprint("observatory", __name__, url_prefix="/conseiller")
 TREND_MONTHS = 24
 
 
-class ObservatoryForm(Form):
+class ObservatoryForm(QueryForm):
     region = SelectField(_l("Périmètre"), validators=[Optional()])
     demo = BooleanField(_l("Inclure les données de démonstration"))
 

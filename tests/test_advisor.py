@@ -785,3 +785,15 @@ def test_migration_builds_statistics_from_existing_assessments(tmp_path):
                                     "overall": 50.0, "submitted_at": stamp})
     assert stats.figures(database, "mini", None, False).count == 3  # the triggers run from now on
     database.close()
+
+
+@pytest.mark.parametrize("query, message", [
+    ("date_from=abc", "N'est pas une date valide."),
+    ("sort=evil", "N'est pas un choix valide."),
+    ("date_from=2026-05-01&date_to=2026-01-01", "Cette date précède la date de début"),
+])
+def test_bad_filters_get_a_french_message(client, admin, query, message):
+    from html import unescape
+
+    html = unescape(client.get(f"/conseiller/?{query}").get_data(as_text=True))
+    assert message in html
