@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from . import results as results_view
 from .auth import EmptyForm
 from .db import get_db
-from .forms import ProfileForm, QueryForm, special_labels
+from .forms import ProfileForm, QueryForm, special_labels, table_choices
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Questionnaire, is_visible
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from .store import advisors as workspace
@@ -73,8 +73,8 @@ class FilterForm(QueryForm):
         index = 1 if language == "en" else 0
         everything = str(_l("Tous"))
         self.region.choices = _any(str(_l("Toutes"))) + [(c, REGIONS[c][index]) for c in regions]
-        self.size_band.choices = _any(everything) + [(c, labels[index]) for c, labels in SIZE_BANDS.items()]
-        self.sector.choices = _any(everything) + [(c, f"{c} – {labels[index]}") for c, labels in NAF_SECTIONS.items()]
+        self.size_band.choices = table_choices(SIZE_BANDS, language, placeholder=everything)
+        self.sector.choices = table_choices(NAF_SECTIONS, language, with_code=True, placeholder=everything)
         self.level.choices = _any(everything) + ([(level.id, level.label.get(language))
                                                  for level in questionnaire.levels] if questionnaire else [])
         self.status.choices = _any(everything) + [(k, str(v)) for k, v in FOLLOWUP_LABELS.items()]

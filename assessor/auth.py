@@ -31,9 +31,10 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .db import get_db
+from .forms import table_choices
 from .referential import REGIONS
 from .store import advisors as store
-from .web import is_safe_next
+from .web import is_safe_next, lang
 
 bp = Blueprint("auth", __name__, url_prefix="/conseiller")
 login_manager = LoginManager()
@@ -145,8 +146,8 @@ class RegionsField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _region_choices() -> list[tuple[str, str]]:
-    return [(code, labels[0]) for code, labels in REGIONS.items()]
+def _region_choices() -> list:
+    return table_choices(REGIONS, lang())
 
 
 class AdvisorForm(FlaskForm):
@@ -207,10 +208,10 @@ def login():
             store.clear_failures(db, _throttle_keys(email)[0][0])
             if hasher().check_needs_rehash(row["password_hash"]):
                 store.set_password(db, row["id"], hash_password(form.password.data), end_sessions=False)
-            lang = session.get("lang")
+            language = session.get("lang")
             session.clear()  # a fresh session at each login
-            if lang:
-                session["lang"] = lang
+            if language:
+                session["lang"] = language
             session.permanent = True
             login_user(Advisor(row))
             return redirect(target if is_safe_next(target) else url_for("advisor.index"))

@@ -16,8 +16,9 @@ from .questionnaire import DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_L
 from .referential import DEPARTMENTS, NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS
 
 
-def _choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = False,
-             placeholder: str | None = None) -> list[SelectChoice]:
+def table_choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = False,
+                  placeholder: str | None = None) -> list[SelectChoice]:
+    """Return a reference table (code → French and English labels) as choices in the user's language."""
     index = 1 if lang == "en" else 0
     choices = [SelectChoice(code, f"{code} – {labels[index]}" if with_code else labels[index])
                for code, labels in table.items()]
@@ -55,12 +56,12 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args: Any, lang: str = "fr", **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.size_band.choices = _choices(SIZE_BANDS, lang)
-        self.sector.choices = _choices(NAF_SECTIONS, lang, with_code=True, placeholder=str(_l("— Choisissez —")))
-        self.region.choices = _choices(REGIONS, lang, placeholder=str(_l("— Choisissez —")))
+        self.size_band.choices = table_choices(SIZE_BANDS, lang)
+        self.sector.choices = table_choices(NAF_SECTIONS, lang, with_code=True, placeholder=str(_l("— Choisissez —")))
+        self.region.choices = table_choices(REGIONS, lang, placeholder=str(_l("— Choisissez —")))
         self.department.choices = [SelectChoice("", str(_l("— Aucun —")))] + [
             SelectChoice(code, f"{code} – {name}") for code, (name, _) in DEPARTMENTS.items()]
-        self.role.choices = _choices(ROLES, lang, placeholder=str(_l("— Choisissez —")))
+        self.role.choices = table_choices(ROLES, lang, placeholder=str(_l("— Choisissez —")))
 
     def validate_region(self, field: SelectField) -> None:
         department = self.department.data
