@@ -7,6 +7,7 @@ tests replace the renderer with a counter.
 from __future__ import annotations
 
 import datetime as dt
+import html as htmllib
 import io
 import logging
 import re
@@ -30,7 +31,8 @@ from tests.conftest import ROOT, create_assessment, make_app
 REPORTS = ROOT / "reports"
 SAMPLE = yaml.safe_load((REPORTS / "sample" / "ai-maturity.yaml").read_text(encoding="utf-8"))
 EVIL_NAME = '</style><h1>x <img src="file:///etc/passwd"> & <b>Ateliers</b> ' + "Très-Longue-Raison-Sociale " * 4
-EVIL_TEXT = '<link rel="stylesheet" href="http://evil.example/x.css"><script>alert(1)</script>'
+EVIL_TEXT = ('<link rel="stylesheet" href="http://evil.example/x.css"><script>alert(1)</script> '
+             + "Intelligence" * 14)  # and a word longer than a line
 TODAY = dt.date(2026, 11, 22)
 
 
@@ -228,6 +230,77 @@ def test_pages_are_numbered_and_size_is_small(sample_pdf):
     pages = text.count("\f")
     assert f"page 2 / {pages}" in text and f"page {pages} / {pages}" in text
     assert len(sample_pdf) < 150_000
+
+
+MM = 72 / 25.4  # points per millimetre
+MARGIN_X = 18 * MM  # report.css: @page { margin: 22mm 18mm 20mm 18mm }
+BODY_TOP, BODY_BOTTOM = 22 * MM, 20 * MM
+
+
+def pdf_words(pdf: bytes) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    """Return, per page, its width, its height and its words with their boxes (pdftotext -bbox)."""
+    done = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                          check=True)
+    pages = []
+    for width, height, body in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>',
+                                          done.stdout.decode("utf-8"), re.S):
+        words = [(float(x0), float(y0), float(x1), float(y1), htmllib.unescape(word)) for x0, y0, x1, y1, word
+                 in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+                               body)]
+        pages.append((float(width), float(height), words))
+    return pages
+
+
+def _outline_titles(items) -> list[str]:
+    return [title for item in items for title in [item.title, *_outline_titles(item.children)]]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "evil"])
+def test_no_text_runs_off_the_page(renders, lang):
+    """Long company names, long programme names, URLs and a word longer than a line all stay
+    inside the page margins (the cover has none: its text stays on the page)."""
+    pages = pdf_words(renders[lang].data)
+    assert len(pages) > 5
+    for number, (width, height, words) in enumerate(pages, start=1):
+        left, right = (0, width) if number == 1 else (MARGIN_X - 1, width - MARGIN_X + 1)
+        outside = [word for x0, y0, x1, y1, word in words if x0 < left or x1 > right or y0 < 0 or y1 > height]
+        assert outside == [], f"page {number}: text runs off the page: {outside[:5]}"
+
+
+def pdf_lines(pdf: bytes) -> list[tuple[float, list[tuple[float, float, str]]]]:
+    """Return, per page, its height and its lines of text in reading order, each with its top,
+    its bottom and its words (pdftotext -bbox-layout)."""
+    done = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", "-", "-"], input=pdf,
+                          capture_output=True, check=True)
+    pages = []
+    for height, body in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>',
+                                   done.stdout.decode("utf-8"), re.S):
+        lines = []
+        for top, bottom, words in re.findall(
+                r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>', body, re.S):
+            text = " ".join(htmllib.unescape(word) for word in re.findall(r"<word [^>]*>(.*?)</word>", words))
+            lines.append((float(top), float(bottom), text))
+        pages.append((float(height), lines))
+    return pages
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "evil"])
+def test_no_heading_is_left_at_the_bottom_of_a_page(renders, lang):
+    """A heading is followed, on its page, by at least two lines of its text."""
+    with pikepdf.open(io.BytesIO(renders[lang].data)) as pdf:
+        with pdf.open_outline() as outline:
+            headings = {squeeze(title) for title in _outline_titles(outline.root)} - {""}
+    assert len(headings) > 10
+    seen = set()
+    for number, (height, lines) in enumerate(pdf_lines(renders[lang].data)[1:], start=2):
+        body = [squeeze(text) for top, bottom, text in lines if top > BODY_TOP and bottom < height - BODY_BOTTOM]
+        for first in range(len(body)):
+            for last in range(first, min(first + 4, len(body))):
+                heading = "".join(body[first:last + 1])
+                if heading in headings:
+                    seen.add(heading)
+                    assert len(body) - last - 1 >= 2, f"page {number}: the heading {heading!r} ends the page"
+    assert len(seen) > 10, "headings were not found in the text"
 
 
 # -- content --------------------------------------------------------------------------------------
@@ -513,3 +586,17 @@ def test_report_compares_with_similar_companies_once_there_are_enough(tmp_path):
     compared = squeeze(pdf_text(pdf()))
     assert squeeze("Moyenne de 10 diagnostics") in compared
     assert squeeze("100/100 au global, contre 0/100 pour vous") in compared
+
+
+def test_a_render_leaves_the_garbage_collector_as_it_was(report_app, sample_context):
+    """Renders raise the collector's first threshold while they run (see reporting._render_memory),
+    and must give the process its settings back, even when a render fails."""
+    import gc
+
+    before = gc.get_threshold()
+    with report_app.app_context():
+        assert reporting.render_pdf(sample_context, "fr").startswith(b"%PDF-")
+        assert gc.get_threshold() == before
+        with pytest.raises(TypeError):
+            reporting.renderer().pdf(None)  # WeasyPrint: no input
+    assert gc.get_threshold() == before
