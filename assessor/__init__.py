@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from typing import Any
 
 from flask import Flask, session
@@ -28,6 +29,11 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.config.update(settings.from_environment())
     if test_config:
         app.config.update(test_config)
+    try:
+        zoneinfo.ZoneInfo(app.config["TIMEZONE"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(f"unknown time zone {app.config['TIMEZONE']!r} (ASSESSOR_TIMEZONE): "
+                           "use a name such as Europe/Paris") from None
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 

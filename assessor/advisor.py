@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -17,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SearchField, SelectField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from . import clock
 from . import results as results_view
 from .auth import EmptyForm
 from .db import get_db
@@ -227,7 +227,7 @@ def export():
         # request context that stream_with_context restores (and tears down at the end).
         yield from csv_lines(workspace.export_rows(get_db(), scope, filters), dimensions)
 
-    stamp = dt.date.today().isoformat()
+    stamp = clock.today().isoformat()
     return Response(stream_with_context(generate()),
                     mimetype="text/csv", headers={
                         "Content-Disposition": f'attachment; filename="diagnostics-ia-{stamp}.csv"',

@@ -6,7 +6,6 @@ that would stop the application from starting.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import clock
 from . import config as settings
 from .catalogue import Catalogue, load_catalogue
 from .questionnaire import QUESTION_TYPES, Questionnaire, QuestionnaireError, latest, load_directory
@@ -138,7 +138,7 @@ def catalogue_group() -> None:
 def catalogue_check() -> None:
     """Validate the catalogue; exit non-zero listing every error."""
     catalogue = _load_catalogue(_load_questionnaires())
-    today = dt.date.today()
+    today = clock.today()
     expired = [e.id for e in catalogue.entries if not e.is_valid_on(today)]
     click.echo(f"ok  catalogue {catalogue.version}: {len(catalogue.entries)} entries"
                + (f", {len(expired)} expired (never shown): {', '.join(expired)}" if expired else ""))
@@ -169,7 +169,7 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
     answers = _read_answers(answers_file, questionnaire)
     result = score(questionnaire, answers, size_band)
     advice = recommend(questionnaire, catalogue, Profile(region, size_band, sector), result, answers, lang,
-                       today=dt.date.today())
+                       today=clock.today())
     _echo_json({
         "recommendations": [{
             "id": r.entry.id, "name": r.entry.name.get(lang), "kind": r.entry.kind,

@@ -16,6 +16,7 @@ _ENV = {
     "ASSESSOR_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
     "ASSESSOR_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "ASSESSOR_BASE_URL": ("BASE_URL", str),
+    "ASSESSOR_TIMEZONE": ("TIMEZONE", str),
 }
 
 
@@ -37,6 +38,8 @@ def defaults(instance_path: str) -> dict:
         # Forms keep working for a whole working day; an expired token re-shows the form anyway.
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "BABEL_DEFAULT_LOCALE": "fr",
+        # Days shown and printed are those of this zone; timestamps are stored in UTC (clock.py).
+        "TIMEZONE": "Europe/Paris",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ("fr", "en"),
         "LOGIN_MAX_FAILURES": 5,

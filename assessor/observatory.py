@@ -18,7 +18,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional
 
-from . import charts
+from . import charts, clock
 from .db import get_db
 from .forms import QueryForm
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
@@ -154,7 +154,7 @@ def index():
     sizes = [(code, labels[index_lang]) for code, labels in SIZE_BANDS.items()]
     sectors = [(code, f"{code} – {labels[index_lang]}") for code, labels in NAF_SECTIONS.items()]
     regions = [(code, REGIONS[code][index_lang]) for code in (selection or list(REGIONS))]
-    months = _months(dt.date.today())
+    months = _months(clock.today())
     enough = figures.count >= stats.SMALL_CELL
 
     level_rows = _rows(figures, "level", levels)

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from . import referential, results
+from . import clock, referential, results
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Dimension, Questionnaire, is_visible, latest
 from .scoring import check_answers, normalise_answer, score
 from .store import assessments as store
@@ -52,7 +52,7 @@ def build_context(db: Database, assessment: dict[str, Any], questionnaire: Quest
     Needs an application context (results.build reads the catalogue from the app).
     """
     lang = report_lang(lang)
-    today = today or dt.date.today()
+    today = today or clock.today()
     if answers is None:
         answers = store.answers(db, assessment["id"])
     with force_locale(lang):
@@ -115,7 +115,7 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
         "lang": lang,
         "details": details,
         "running_name": running_name,
-        "submitted_on": format_date(dt.date.fromisoformat(submitted[:10]), lang) if submitted else "",
+        "submitted_on": format_date(clock.local_day(submitted), lang) if submitted else "",
         "report_on": format_date(context["report_date"], lang),
         "profile": {
             "size": referential.label(referential.SIZE_BANDS, assessment.get("size_band"), lang),

@@ -36,6 +36,7 @@ from flask_babel import force_locale, gettext, ngettext
 from jinja2 import DictLoader, Environment, StrictUndefined
 from sqlite_utils import Database
 
+from . import clock
 from . import config as settings
 from .questionnaire import Questionnaire
 from .report_context import build_context, report_lang, view
@@ -184,7 +185,7 @@ def _environment(sources: _Sources) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["score"] = lambda value: "–" if value is None else f"{value:.0f}"
     env.filters["percent"] = lambda value: f"{value * 100:.0f}"
-    env.filters["isodate"] = dt.date.fromisoformat
+    env.filters["local_day"] = clock.local_day
     return env
 
 
@@ -437,7 +438,7 @@ def report_for(db: Database, assessment: dict[str, Any], questionnaire: Question
     """
     lang = report_lang(lang)
     app = current_app
-    today = today or dt.date.today()
+    today = today or clock.today()
     answers = store.answers(db, assessment["id"])
     key = cache_key(assessment, answers, questionnaire, app.extensions["assessor.catalogue"], lang, today,
                     store.previous(db, assessment),

@@ -5,10 +5,11 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from . import charts, recommend
+from . import charts, clock, recommend
 from .questionnaire import Questionnaire
 from .scoring import Result, score
 from .store import advisors as workspace
@@ -82,14 +83,15 @@ def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire
         description="; ".join(f"{d['title']} : {'–' if d['score'] is None else round(d['score'])}/100"
                               for d in dimensions),
         previous=[d["previous"] for d in dimensions] if baseline_result else None,
-        legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s", date=baseline["submitted_at"][:10])
+        legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s",
+                                                 date=format_date(clock.local_day(baseline["submitted_at"]), "medium"))
                 if baseline else _("Premier diagnostic")),
     )
     catalogue = current_app.extensions["assessor.catalogue"]
     profile = recommend.Profile(region=assessment["region"], size_band=assessment["size_band"],
                                 sector=assessment["sector"])
     advice_result = recommend.recommend(questionnaire, catalogue, profile, result, answers, lang,
-                                        today=today or dt.date.today())
+                                        today=today or clock.today())
     return {
         "assessment": assessment, "questionnaire": questionnaire, "result": result,
         "overall_level": questionnaire.level(result.level) if result.level else None,

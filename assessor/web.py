@@ -4,10 +4,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
-from . import referential
+from . import clock, referential
 from .questionnaire import Questionnaire, latest
 
 bp = Blueprint("web", __name__)
@@ -77,6 +77,12 @@ def init_app(app: Flask) -> None:
             "t": lambda text: text.get(lang()) if text is not None else "",
             "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
         }
+
+    @app.template_filter("day")
+    def day(timestamp: str | None, format: str = "long") -> str:
+        """'2026-11-20T23:30:00+00:00' -> '21 novembre 2026' (the local day, in the user's language)."""
+        local = clock.local_day(timestamp)
+        return format_date(local, format) if local else ""
 
     @app.template_filter("region_name")
     def region_name(code: str) -> str:

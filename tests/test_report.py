@@ -600,3 +600,10 @@ def test_a_render_leaves_the_garbage_collector_as_it_was(report_app, sample_cont
         with pytest.raises(TypeError):
             reporting.renderer().pdf(None)  # WeasyPrint: no input
     assert gc.get_threshold() == before
+
+
+def test_report_prints_the_local_day_of_the_validation(report_app, sample_context):
+    late = sample_context | {"assessment": sample_context["assessment"] | {"submitted_at": "2026-11-20T23:30:00+00:00"}}
+    with report_app.app_context():
+        html = reporting.render_html(late, "fr")
+    assert "<dd>21 novembre 2026</dd>" in html  # 00:30 in Paris on the 21st
