@@ -15,7 +15,6 @@ _ENV = {
     "ASSESSOR_REPORT_CACHE": ("REPORT_CACHE_DIR", str),
     "ASSESSOR_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
     "ASSESSOR_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
-    "ASSESSOR_BASE_URL": ("BASE_URL", str),
     "ASSESSOR_TIMEZONE": ("TIMEZONE", str),
 }
 
