@@ -7,26 +7,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from .db import get_db
 from .questionnaire import Questionnaire
 from .store import assessments as store
-from .web import current_questionnaire
+from .web import current_questionnaire, questionnaire_for
 
 bp = Blueprint("followup", __name__)
 
 
+# The follow-up drafts this browser started, by the id of the diagnostic they follow: only token
+# hashes are stored, so the session is the one place a started draft can be found again.
+_SESSION_KEY = "followups"
+_REMEMBERED = 5
+
+
 def start_followup(db: Database, previous: dict[str, Any], *, mode: str = "self",
                    created_by: int | None = None) -> tuple[Questionnaire, str]:
-    """Create a new draft assessment following up ``previous``; return its questionnaire and token."""
+    """Create a new draft assessment following up ``previous``; return its questionnaire and token.
+
+    If this browser already started a follow-up of ``previous`` that is still a draft (a double
+    click, or the button pressed again before finishing), that draft is returned instead of a
+    second one.
+    """
+    started = session.get(_SESSION_KEY, {})
+    token = started.get(str(previous["id"]))
+    draft = store.by_token(db, token) if token else None
+    if draft is not None and draft["status"] == "draft" and draft["previous_id"] == previous["id"]:
+        return questionnaire_for(draft), token
     questionnaire = current_questionnaire()
     profile = {key: previous.get(key) for key in store.PROFILE_FIELDS}
     _assessment_id, token = store.create(db, profile, questionnaire.id, questionnaire.version, mode=mode,
                                          created_by=created_by, previous_id=previous["id"],
                                          is_demo=bool(previous.get("is_demo")))
+    kept = [(key, value) for key, value in started.items() if key != str(previous["id"])]
+    session[_SESSION_KEY] = dict(kept[-(_REMEMBERED - 1):] + [(str(previous["id"]), token)])
     return questionnaire, token
 
 

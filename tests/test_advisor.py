@@ -492,6 +492,23 @@ def test_followup_from_the_results_page_compares_with_the_first(app, client, db)
     assert "Score global : 0 → 100 (+100 points)" in html
 
 
+def test_pressing_refaire_twice_opens_the_same_draft(app, client, db):
+    """A double click (or coming back to the results) does not leave a stray second draft."""
+    q = questionnaire(app)
+    first_id, first_token = create_assessment(app, worst_answers(q), submit=True)
+    first_click = client.post(f"/a/{first_token}/suivi").location
+    second_click = client.post(f"/a/{first_token}/suivi").location
+    assert first_click == second_click
+    assert db.execute("select count(*) from assessments where previous_id = ?", [first_id]).fetchone()[0] == 1
+    # Once that draft is validated, the button starts a new one.
+    token = re.match(r"/a/([^/]+)/", first_click).group(1)
+    _submit_via_web(client, token, best_answers(q), q)
+    assert client.post(f"/a/{first_token}/suivi").location != first_click
+    # Another browser has no draft to come back to: it gets its own.
+    other = app.test_client().post(f"/a/{first_token}/suivi").location
+    assert other not in (first_click, client.post(f"/a/{first_token}/suivi").location)
+
+
 def test_followup_needs_a_submitted_assessment(app, client):
     _id, token = create_assessment(app)
     assert client.post(f"/a/{token}/suivi").location == f"/a/{token}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from assessor.db import connect  # noqa: E402
 from tests.conftest import make_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -23,11 +25,23 @@ CHROMIUM = "/usr/bin/chromium"
 COMPANY = "Atelier Lefèvre & Fils"
 
 
+SLOW_POSTS = threading.Event()
+
+
+def slow_posts(app):
+    """Delay POST requests while SLOW_POSTS is set, as a loaded server would (double clicks)."""
+    def middleware(environ, start_response):
+        if SLOW_POSTS.is_set() and environ["REQUEST_METHOD"] == "POST":
+            time.sleep(0.5)
+        return app(environ, start_response)
+    return middleware
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """Serve the real app on a free localhost port, in a thread, on a temporary database."""
     app = make_app(tmp_path_factory.mktemp("live"), WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, slow_posts(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", app
@@ -162,6 +176,39 @@ def test_pages_fit_a_phone_screen_and_work_without_javascript(live_server, brows
     answer_visible_questions(page, choose="first")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     assert "Étape 2 sur" in page.content()
+    context.close()
+
+
+def test_a_double_click_on_start_creates_one_diagnostic(live_server, browser):
+    base_url, app = live_server
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.get_by_label("Nom de l'entreprise *").fill("Double Clic SARL")
+    page.get_by_label("1 à 9 salariés").check()
+    page.get_by_label("Secteur d'activité (section NAF) *").select_option("G")
+    page.get_by_label("Région *", exact=True).select_option("FR-OCC")
+    page.get_by_label("Votre fonction *").select_option("dirigeant")
+    button = page.get_by_role("button", name="Commencer le diagnostic")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    SLOW_POSTS.set()
+    try:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(150)
+        page.mouse.click(x, y)  # the first answer has not come back yet
+        page.wait_for_url("**/s/**")
+        page.wait_for_timeout(800)  # a second request, if any, has been answered by now
+    finally:
+        SLOW_POSTS.clear()
+    database = connect(app.config["DATABASE"])
+    try:
+        created = database.execute("select count(*) from assessments where company_name = ?",
+                                   ["Double Clic SARL"]).fetchone()[0]
+    finally:
+        database.close()
+    assert created == 1
     context.close()
 
 

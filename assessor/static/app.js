@@ -16,6 +16,18 @@
     });
   });
 
+  // Forms that create something (a diagnostic, a note) are sent once: a double click would make two.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-once")) return;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+  });
+  // Coming back with the browser's back button shows the page as it was left: allow sending again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (form) { delete form.dataset.sent; });
+  });
+
   // Show a follow-up question only when the answer it depends on matches.
   function refreshConditions(form) {
     form.querySelectorAll("[data-show-if]").forEach(function (fieldset) {
