@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from . import results as results_view
 from .db import get_db
 from .errors import redisplay_on_csrf_error
-from .forms import ProfileForm, answers_from_form, form_data_from_answers, section_form_class
+from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
 from .questionnaire import Questionnaire, is_visible
 from .scoring import check_answers, score
 from .store import assessments as store
@@ -176,6 +176,24 @@ def _pdf_response(pdf: bytes, assessment: dict) -> Response:
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
     })
+
+
+@bp.route("/a/<token>/supprimer", methods=["GET", "POST"])
+@redisplay_on_csrf_error
+def erase(token: str):
+    """Let the company erase its diagnostic itself (the link is its only key: no account)."""
+    assessment, _questionnaire = _load(token)
+    form = EraseForm()
+    if not g.get("csrf_expired") and form.validate_on_submit():
+        from .reporting import ReportCache  # the cache only: WeasyPrint is not imported
+
+        store.delete(get_db(), assessment["id"])
+        ReportCache(current_app.config["REPORT_CACHE_DIR"]).forget(assessment["id"])
+        current_app.logger.info("assessment %s erased by its owner", assessment["id"])
+        flash(_("Votre diagnostic et toutes ses réponses ont été supprimés."), "success")
+        return redirect(url_for("assess.home"))
+    status = 422 if form.errors else 200
+    return render_template("erase.html", form=form, assessment=assessment, token=token), status
 
 
 @bp.route("/methodologie")

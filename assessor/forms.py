@@ -33,6 +33,13 @@ class QueryForm(Form):
             return wtforms_translations
 
 
+class EraseForm(FlaskForm):
+    """Confirm the erasure of a diagnostic: a box to tick, so that no stray click deletes it."""
+
+    confirm = BooleanField(_l("Je confirme : supprimer définitivement ce diagnostic et toutes ses réponses."),
+                           validators=[InputRequired(_l("Cochez la case pour confirmer la suppression."))])
+
+
 class ProfileForm(FlaskForm):
     """The company profile asked before the questionnaire."""
 

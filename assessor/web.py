@@ -1,6 +1,7 @@
 """Cross-cutting web concerns: security headers, language switch, template helpers."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
@@ -79,9 +80,9 @@ def init_app(app: Flask) -> None:
         }
 
     @app.template_filter("day")
-    def day(timestamp: str | None, format: str = "long") -> str:
+    def day(timestamp: str | dt.date | None, format: str = "long") -> str:
         """'2026-11-20T23:30:00+00:00' -> '21 novembre 2026' (the local day, in the user's language)."""
-        local = clock.local_day(timestamp)
+        local = timestamp if isinstance(timestamp, dt.date) else clock.local_day(timestamp)
         return format_date(local, format) if local else ""
 
     @app.template_filter("region_name")

@@ -155,6 +155,17 @@ def test_newcomer_completes_the_diagnostic_resumes_and_downloads_the_pdf(live_se
         text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True).stdout
         assert "Atelier Lefèvre" in text
         assert "/100" in text
+
+    # the company deletes its diagnostic: a box to tick first, then everything goes
+    page.get_by_role("link", name="Supprimer ce diagnostic et mes réponses").click()
+    assert_accessible(axe, page)
+    page.get_by_role("button", name="Supprimer définitivement").click()
+    assert page.locator("#error-summary").is_visible()
+    assert_accessible(axe, page)
+    page.get_by_label("Je confirme : supprimer définitivement ce diagnostic et toutes ses réponses.").check()
+    page.get_by_role("button", name="Supprimer définitivement").click()
+    assert "Votre diagnostic et toutes ses réponses ont été supprimés." in page.content()
+    assert page.goto(resume_url).status == 404
     context.close()
 
 

@@ -143,6 +143,9 @@ MATRIX: dict[str, list[Case]] = {
     "assess.submit": [Case("POST", with_token("/a/{token}/valider"), SME_REDIRECT, data=lambda w: {})],
     "assess.results": [Case("GET", with_token("/a/{token}/resultats"), SME_ONLY)],
     "assess.report": [Case("GET", with_token("/a/{token}/rapport.pdf"), SME_ONLY)],
+    # A POST without the confirmation box deletes nothing: the form comes back (422).
+    "assess.erase": [Case("GET", with_token("/a/{token}/supprimer"), SME_ONLY),
+                     Case("POST", with_token("/a/{token}/supprimer"), (404, 422, 404, 404, 404), data=lambda w: {})],
     "followup.start": [Case("POST", with_token("/a/{token}/suivi"), SME_REDIRECT, data=lambda w: {})],
     "auth.login": [Case("GET", fixed("/conseiller/connexion"), (200, 200, 302, 302, 302)),
                    Case("POST", fixed("/conseiller/connexion"), (302,) * 5,
@@ -240,7 +243,8 @@ def test_out_of_scope_rows_never_appear_in_lists_exports_or_chains(world):
     assert "Entreprise discrète" in admin.get("/conseiller/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("route", ["/a/{t}", "/a/{t}/resultats", "/a/{t}/rapport.pdf", "/a/{t}/verification"])
+@pytest.mark.parametrize("route", ["/a/{t}", "/a/{t}/resultats", "/a/{t}/rapport.pdf", "/a/{t}/verification",
+                                   "/a/{t}/supprimer"])
 def test_a_token_opens_only_its_own_assessment(world, route):
     client = world.app.test_client()
     altered = world.token[:-1] + ("A" if world.token[-1] != "A" else "B")

@@ -107,6 +107,20 @@ def submit(db: Database, assessment_id: int, summary: dict[str, Any], scoring_ve
     return True
 
 
+def delete(db: Database, assessment_id: int) -> bool:
+    """Erase an assessment with its answers and the advisors' notes on it; return False if it was
+    already gone. A follow-up diagnostic that pointed to it stays, without the link; the
+    statistics triggers take it out of the figures."""
+    with write_transaction(db):
+        if db.execute("select 1 from assessments where id = ?", [assessment_id]).fetchone() is None:
+            return False
+        db.execute("update assessments set previous_id = null where previous_id = ?", [assessment_id])
+        db.execute("delete from answers where assessment_id = ?", [assessment_id])
+        db.execute("delete from notes where assessment_id = ?", [assessment_id])
+        db.execute("delete from assessments where id = ?", [assessment_id])
+    return True
+
+
 def previous(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
     """Return the assessment this one follows up, if any."""
     if not assessment.get("previous_id"):
