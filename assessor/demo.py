@@ -332,12 +332,16 @@ def seed_command(count: int, seed_value: int | None, until: dt.datetime | None) 
 
 @demo_cli.command("purge")
 def purge_command() -> None:
-    """Delete every demo assessment, with its answers and notes."""
+    """Delete every demo assessment, with its answers, notes and cached PDF reports."""
     from .db import get_db
+    from .reporting import ReportCache  # the cache only: WeasyPrint is not imported
     from .store import stats
 
-    removed = stats.purge_demo(get_db())
-    click.echo(f"{removed} demo assessments deleted.")
+    db = get_db()
+    ids = [row[0] for row in db.execute("select id from assessments where is_demo = 1")]
+    removed = stats.purge_demo(db)
+    reports = ReportCache(current_app.config["REPORT_CACHE_DIR"]).forget_many(ids)
+    click.echo(f"{removed} demo assessments deleted ({reports} cached reports).")
 
 
 def init_app(app: Flask) -> None:

@@ -394,6 +394,16 @@ class ReportCache:
         _rmdir(folder)
         return removed
 
+    def forget_many(self, assessment_ids: Iterable[int]) -> int:
+        """Delete the cached reports of many assessments (a purge); walks the cache, not the ids."""
+        wanted = {str(int(assessment_id)) for assessment_id in assessment_ids}
+        removed = 0
+        for folder in self.directory.glob("*"):
+            if folder.name in wanted:
+                removed += self._remove(folder.glob("*.pdf"))
+                _rmdir(folder)
+        return removed
+
     def prune(self, max_age_days: float) -> int:
         """Delete cached reports older than ``max_age_days`` (keys change daily); return the count."""
         limit = time.time() - max_age_days * 86400

@@ -761,8 +761,14 @@ def test_demo_seed_and_purge(app, db):
     assert db.execute("select count(*) from assessments as a join assessments as p on p.id = a.previous_id "
                       "where a.company_name != p.company_name").fetchone()[0] == 0
 
+    from assessor.reporting import ReportCache
+
+    cache = ReportCache(app.config["REPORT_CACHE_DIR"])
+    for assessment_id in (rows[0]["id"], real_id):
+        cache.put(assessment_id, "k" * 64, b"%PDF-1.7 ... %%EOF")
     purge = runner.invoke(args=["demo", "purge"])
-    assert purge.exit_code == 0 and "430 demo assessments deleted" in purge.output
+    assert purge.exit_code == 0 and "430 demo assessments deleted (1 cached reports)" in purge.output
+    assert cache.get(rows[0]["id"], "k" * 64) is None and cache.get(real_id, "k" * 64) is not None
     assert [r["id"] for r in db.query("select id from assessments")] == [real_id]
     assert db.execute("select count(*) from answers where assessment_id != ?", [real_id]).fetchone()[0] == 0
     assert db.execute("select coalesce(sum(n), 0) from stats_counts where is_demo = 1").fetchone()[0] == 0
