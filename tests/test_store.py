@@ -99,3 +99,21 @@ def test_settings_come_from_assessor_environment_variables(tmp_path, monkeypatch
     app = make_app(tmp_path, SECRET_KEY=None)
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["MAX_CONTENT_LENGTH"] == 1234
+
+
+def test_a_region_sorted_by_score_is_read_in_index_order(app):
+    """Page 20 of a region sorted by score must not sort all the region's rows first."""
+    from assessor.store.advisors import Filters, Scope
+
+    database = connect(app.config["DATABASE"])
+    try:
+        for scope in (Scope(1, True), Scope(2, False, ("FR-HDF",))):
+            where, params = Filters(region="FR-HDF", sort="score", include_demo=True).sql(scope)
+            for descending in (True, False):
+                order = Filters(sort="score", descending=descending).order_by()
+                plan = " ".join(row[3] for row in database.execute(
+                    f"explain query plan select a.id from assessments as a where {where} order by {order} "
+                    "limit 51 offset 950", params))
+                assert "idx_assessments_region_overall" in plan and "TEMP B-TREE" not in plan, plan
+    finally:
+        database.close()
