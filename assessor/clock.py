@@ -1,6 +1,6 @@
 """Dates as the companies and advisors see them.
 
-Timestamps are stored in UTC (ISO 8601, see ``store.assessments.now``); the calendar day shown to
+Timestamps are stored in UTC (ISO 8601, see ``store.assessments.now_iso``); the calendar day shown to
 people, printed on a report or used to drop an expired programme is the one of the service's time
 zone (``ASSESSOR_TIMEZONE``, Europe/Paris by default). A diagnostic validated at 00:30 in Lille is
 dated that day, not the day before.
