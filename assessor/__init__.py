@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 
@@ -34,6 +35,10 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise RuntimeError(f"unknown time zone {app.config['TIMEZONE']!r} (ASSESSOR_TIMEZONE): "
                            "use a name such as Europe/Paris") from None
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_port=proxies, x_prefix=proxies)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 

@@ -16,6 +16,7 @@ _ENV = {
     "ASSESSOR_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
     "ASSESSOR_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "ASSESSOR_TIMEZONE": ("TIMEZONE", str),
+    "ASSESSOR_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 
 
@@ -39,6 +40,10 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "fr",
         # Days shown and printed are those of this zone; timestamps are stored in UTC (clock.py).
         "TIMEZONE": "Europe/Paris",
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
+        # Behind one, set 1: the private links shown to companies then carry the public scheme
+        # and host, and failed logins are counted per client address, not for the proxy.
+        "TRUSTED_PROXIES": 0,
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ("fr", "en"),
         "LOGIN_MAX_FAILURES": 5,

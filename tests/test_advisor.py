@@ -48,8 +48,9 @@ def make_advisor(app, email: str, regions=(), is_admin=False, password=PASSWORD,
             database.close()
 
 
-def login(client, email: str, password: str = PASSWORD, **extra):
-    return client.post("/conseiller/connexion", data={"email": email, "password": password, **extra})
+def login(client, email: str, password: str = PASSWORD, headers=None, **extra):
+    return client.post("/conseiller/connexion", data={"email": email, "password": password, **extra},
+                       headers=headers)
 
 
 def token_of(html: str) -> str:
@@ -192,6 +193,23 @@ def test_one_address_trying_many_accounts_is_throttled(app, client):
     for attempt in range(limit):
         assert login(client, f"guess{attempt}@example.org", "x").status_code == 200
     assert login(client, "hdf@example.org").status_code == 429
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_trusted_proxy_failures_are_counted_per_client(tmp_path, proxies):
+    """Behind a reverse proxy every request comes from the proxy's address: without
+    ASSESSOR_TRUSTED_PROXIES, strangers' failures would lock every advisor out together."""
+    app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini",
+                   ARGON2_TEST_PARAMS=FAST_ARGON2, WTF_CSRF_ENABLED=False, TRUSTED_PROXIES=proxies)
+    make_advisor(app, "hdf@example.org")
+    limit = app.config.get("LOGIN_MAX_FAILURES_PER_IP", 4 * app.config["LOGIN_MAX_FAILURES"])
+    attacker = app.test_client()
+    for attempt in range(limit):
+        login(attacker, f"guess{attempt}@example.org", "x", headers={"X-Forwarded-For": "203.0.113.7"})
+    colleague = login(app.test_client(), "hdf@example.org", headers={"X-Forwarded-For": "198.51.100.20"})
+    # Trusted: the colleague's own address is clean. Not trusted: the header is ignored (it could
+    # be forged), both share the proxy's address, and the colleague is refused.
+    assert colleague.status_code == (302 if proxies else 429)
 
 
 def test_inactive_account_cannot_sign_in(app, client, db):

@@ -370,3 +370,15 @@ def test_results_in_english(app, client):
     for dimension in questionnaire.dimensions:
         assert escape(dimension.title.en) in html
     assert "Niveau" not in html
+
+
+def test_behind_a_trusted_proxy_the_private_link_is_the_public_https_one(tmp_path):
+    """The resume link a company copies must be the address it can open, not the internal one."""
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "diagnostic.example.fr",
+                 "X-Forwarded-For": "203.0.113.7"}
+    for proxies, expected in ((1, "https://diagnostic.example.fr/a/"), (0, "http://localhost/a/")):
+        app = make_app(tmp_path / str(proxies), WTF_CSRF_ENABLED=False, TRUSTED_PROXIES=proxies)
+        client = app.test_client()
+        response = client.post("/", data=VALID_PROFILE, headers=forwarded, follow_redirects=True)
+        link = re.search(r'id="resume-url"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
+        assert link.startswith(expected), link
