@@ -184,6 +184,12 @@ def test_pdf_is_tagged_with_language_and_title(renders, lang):
         assert {"/H1", "/H2", "/H3", "/L", "/LI", "/Table", "/TH", "/Figure", "/Link"} <= tags
         figures = [node for node in _struct_elements(root.StructTreeRoot) if node.get("/S") == "/Figure"]
         assert any(str(f.get("/Alt", "")) for f in figures), "the radar has no alternative text"
+        # PDF/UA 7.18: links carry a description and a place in the structure tree; pages with
+        # annotations are read in structure order.
+        links = [(page, a) for page in pdf.pages for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+        assert links
+        assert all(str(a.get("/Contents", "")) and "/StructParent" in a for _page, a in links)
+        assert all(str(page.obj.get("/Tabs")) == "/S" for page, _a in links)
 
 
 def _struct_elements(node, depth=0):
