@@ -117,3 +117,17 @@ def test_a_region_sorted_by_score_is_read_in_index_order(app):
                 assert "idx_assessments_region_overall" in plan and "TEMP B-TREE" not in plan, plan
     finally:
         database.close()
+
+
+def test_the_statistics_triggers_survive_every_migration(app):
+    """sqlite-utils' transform() rebuilds a table without its triggers: a migration that changes
+    the assessments table must create them again, or the observatory silently stops counting."""
+    from assessor.migrations import STATS_TRIGGERS
+
+    database = connect(app.config["DATABASE"])
+    try:
+        triggers = {row[0] for row in database.execute(
+            "select name from sqlite_master where type = 'trigger' and tbl_name = 'assessments'")}
+    finally:
+        database.close()
+    assert set(STATS_TRIGGERS) <= triggers
