@@ -438,6 +438,24 @@ def _rmdir(folder: Path) -> bool:
         return False
 
 
+# Keys include the day, so a cached report is never served after its day: each process deletes the
+# old ones once a day, before its first render of the day (a walk of the cache folder).
+PRUNE_AFTER_DAYS = 2
+_PRUNE_EVERY_SECONDS = 86400
+_last_prune: dict[Path, float] = {}
+
+
+def _prune_daily(cache: ReportCache) -> None:
+    now = time.monotonic()
+    last = _last_prune.get(cache.directory)
+    if last is not None and now - last < _PRUNE_EVERY_SECONDS:
+        return
+    _last_prune[cache.directory] = now
+    removed = cache.prune(PRUNE_AFTER_DAYS)
+    if removed:
+        current_app.logger.info("%d cached report(s) older than %d days deleted", removed, PRUNE_AFTER_DAYS)
+
+
 def report_for(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
                today: dt.date | None = None) -> bytes:
     """Return the PDF report of a submitted assessment, from the cache when nothing changed.
@@ -458,6 +476,7 @@ def report_for(db: Database, assessment: dict[str, Any], questionnaire: Question
     cache = ReportCache(app.config["REPORT_CACHE_DIR"])
     pdf = cache.get(assessment["id"], key)
     if pdf is None:
+        _prune_daily(cache)
         started = time.perf_counter()
         pdf = render_pdf(build_context(db, assessment, questionnaire, lang, today, answers), lang)
         cache.put(assessment["id"], key, pdf)
