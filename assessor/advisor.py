@@ -189,6 +189,11 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
     yes_no = {True: csv_cell(True), False: csv_cell(False)}
     dimension_ids = [dim_id for dim_id, _title in dimensions]
     decode = json.loads
+    tz = clock.zone()
+
+    def _datetime(value: str | None) -> str | None:  # local time: a spreadsheet has no time zone
+        return clock.local_datetime(value, tz).strftime("%Y-%m-%d %H:%M") if value else None
+
     for number, (assessment_id, created_at, submitted_at, company, region, department, size, sector, status,
                  followup, mode, overall, level, floor_level, confidence, scores, is_demo) in enumerate(rows, 1):
         for key in (level, floor_level):
@@ -210,10 +215,6 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def _datetime(value: str | None) -> str | None:
-    return value[:16].replace("T", " ") if value else None
 
 
 @bp.route("/export.csv")

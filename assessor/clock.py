@@ -26,13 +26,26 @@ def today(now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone()).date()
 
 
+def local_datetime(timestamp: str | None, tz: ZoneInfo | None = None) -> dt.datetime | None:
+    """Return a stored UTC timestamp as an aware datetime of the service's time zone."""
+    if not timestamp:
+        return None
+    moment = dt.datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(tz or zone())
+
+
+def day_start(day: dt.date) -> str:
+    """Return the UTC timestamp, in the stored format, at which a local day begins (for SQL ranges)."""
+    midnight = dt.datetime.combine(day, dt.time.min, tzinfo=zone())
+    return midnight.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def local_day(timestamp: str | None) -> dt.date | None:
     """Return the local calendar day of a stored UTC timestamp (a bare date is taken as it is)."""
     if not timestamp:
         return None
     if len(timestamp) == 10:
         return dt.date.fromisoformat(timestamp)
-    moment = dt.datetime.fromisoformat(timestamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(zone()).date()
+    return local_datetime(timestamp).date()

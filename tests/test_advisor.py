@@ -585,6 +585,20 @@ def test_csv_export(app, admin, db):
     assert by_id[str(plain)]["Niveau"] == "Découverte"
 
 
+def test_dates_in_the_list_filter_and_export_are_paris_days(app, admin, db):
+    """Validated at 23:30 UTC on 20 November is 00:30 in Paris on the 21st: that is its day."""
+    q = questionnaire(app)
+    late, _t = create_assessment(app, best_answers(q), submit=True, company_name="Minuit")
+    db.execute("update assessments set submitted_at = '2026-11-20T23:30:00+00:00', "
+               "created_at = '2026-11-20T22:10:00+00:00' where id = ?", [late])
+    assert _names(admin, "date_from=2026-11-21&date_to=2026-11-21") == ["Minuit"]
+    assert _names(admin, "date_from=2026-11-20&date_to=2026-11-20") == []
+    assert "21 nov. 2026" in admin.get("/conseiller/").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(admin.get("/conseiller/export.csv").get_data().decode("utf-8-sig")),
+                               delimiter=";"))
+    assert (rows[0]["Commencé le"], rows[0]["Validé le"]) == ("2026-11-20 23:10", "2026-11-21 00:30")
+
+
 def test_csv_export_respects_the_scope(app, hdf):
     create_assessment(app, company_name="Visible")
     create_assessment(app, company_name="Cachée", consent_contact=False)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .. import clock
 from ..db import write_transaction
 from .assessments import now_iso
 
@@ -191,12 +192,13 @@ class Filters:
         if self.state:
             clauses.append("a.status = ?")
             values.append(self.state)
+        # Days are those of the service's time zone; timestamps are stored in UTC.
         if self.date_from:
             clauses.append("a.submitted_at >= ?")
-            values.append(self.date_from.isoformat())
+            values.append(clock.day_start(self.date_from))
         if self.date_to:
             clauses.append("a.submitted_at < ?")
-            values.append((self.date_to + dt.timedelta(days=1)).isoformat())
+            values.append(clock.day_start(self.date_to + dt.timedelta(days=1)))
         if not self.include_demo:
             clauses.append("a.is_demo = 0")
         if self.search:
