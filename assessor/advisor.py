@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import (Blueprint, Flask, Response, abort, flash, redirect, render_template, request,
@@ -189,10 +190,7 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
     yes_no = {True: csv_cell(True), False: csv_cell(False)}
     dimension_ids = [dim_id for dim_id, _title in dimensions]
     decode = json.loads
-    tz = clock.zone()
-
-    def _datetime(value: str | None) -> str | None:  # local time: a spreadsheet has no time zone
-        return clock.local_datetime(value, tz).strftime("%Y-%m-%d %H:%M") if value else None
+    local_time = _local_time_formatter()
 
     for number, (assessment_id, created_at, submitted_at, company, region, department, size, sector, status,
                  followup, mode, overall, level, floor_level, confidence, scores, is_demo) in enumerate(rows, 1):
@@ -201,7 +199,7 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
                 levels[key] = _level_label(key)
         scores = decode(scores) if scores else {}
         writer.writerow([csv_cell(v) for v in (
-            assessment_id, _datetime(created_at), _datetime(submitted_at), company, regions.get(region, region),
+            assessment_id, local_time(created_at), local_time(submitted_at), company, regions.get(region, region),
             department, sizes.get(size, size), sector, states.get(status, status), followups.get(followup, followup),
             modes.get(mode, mode), _float(overall), levels[level], levels[floor_level],
             _float(confidence * 100 if confidence is not None else None))]
@@ -211,6 +209,31 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def _local_time_formatter() -> Callable[[str | None], str | None]:
+    """Return a function writing a stored UTC timestamp as 'YYYY-MM-DD HH:MM' in the service's
+    time zone (a spreadsheet has no time zone).
+
+    The local hour is worked out once per UTC hour (time zones change offset on the hour): 100,000
+    rows cost a dictionary lookup each, not a time zone conversion.
+    """
+    tz = clock.zone()
+    hours: dict[str, str] = {}
+
+    def local_time(value: str | None) -> str | None:
+        if not value:
+            return None
+        prefix = hours.get(value[:13])
+        if prefix is None:
+            moment = clock.local_datetime(value[:13] + ":00:00+00:00", tz)
+            whole_hours = moment is not None and (moment.utcoffset() or dt.timedelta()).seconds % 3600 == 0
+            prefix = hours[value[:13]] = moment.strftime("%Y-%m-%d %H:") if whole_hours else ""
+        if not prefix:  # an offset with minutes (India, Newfoundland…)
+            return clock.local_datetime(value, tz).strftime("%Y-%m-%d %H:%M")
+        return prefix + value[14:16]
+
+    return local_time
 
 
 def _float(value: Any) -> float | None:

@@ -852,3 +852,21 @@ def test_bad_filters_get_a_french_message(client, admin, query, message):
 
     html = unescape(client.get(f"/conseiller/?{query}").get_data(as_text=True))
     assert message in html
+
+
+@pytest.mark.parametrize(("zone", "stored", "shown"), [
+    ("Europe/Paris", "2026-11-20T23:30:00+00:00", "2026-11-21 00:30"),
+    ("Europe/Paris", "2026-07-01T21:59:00+00:00", "2026-07-01 23:59"),
+    ("Europe/Paris", "2026-03-29T00:59:00+00:00", "2026-03-29 01:59"),  # the hour before summer time
+    ("Europe/Paris", "2026-03-29T01:00:00+00:00", "2026-03-29 03:00"),
+    ("Asia/Kolkata", "2026-11-20T23:30:00+00:00", "2026-11-21 05:00"),  # +05:30
+    ("Europe/Paris", None, None),
+])
+def test_export_times_are_local(tmp_path, zone, stored, shown):
+    from assessor.advisor import _local_time_formatter
+
+    app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini", TIMEZONE=zone)
+    with app.app_context():
+        local_time = _local_time_formatter()
+        assert local_time(stored) == shown
+        assert local_time(stored) == shown  # and again, from what was worked out for its hour
