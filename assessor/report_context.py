@@ -21,7 +21,7 @@ from . import clock, referential, results
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Dimension, Questionnaire, is_visible, latest
 from .scoring import check_answers, normalise_answer, score
 from .store import assessments as store
-from .web import KIND_LABELS
+from .web import text_helpers
 
 LANGS = ("fr", "en")
 ADVICE_PER_DIMENSION = 3
@@ -127,10 +127,7 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
         "weakest": min(scored, key=lambda d: d["score"]) if scored else None,
         "punct": _PUNCTUATION[lang],
         "radar": Markup(str(context["radar"]).replace("</desc>", f"</desc><style>{radar_css}</style>", 1)),
-        "t": lambda text: text.get(lang) if text is not None else "",
-        "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
-        "region_name": lambda code: referential.label(referential.REGIONS, code, lang),
-        "size_label": lambda band: referential.label(referential.SIZE_BANDS, band, lang),
+        **text_helpers(lang),
         "date": lambda day: format_date(day, lang),
     }
 

@@ -5,7 +5,6 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
@@ -15,6 +14,7 @@ from .scoring import Result, score
 from .store import advisors as workspace
 from .store import assessments as store
 from .store import stats
+from .web import format_day
 
 MAX_ADVICE = 8
 
@@ -84,7 +84,7 @@ def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire
                               for d in dimensions),
         previous=[d["previous"] for d in dimensions] if baseline_result else None,
         legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s",
-                                                 date=format_date(clock.local_day(baseline["submitted_at"]), "medium"))
+                                                 date=format_day(baseline["submitted_at"], "medium"))
                 if baseline else _("Premier diagnostic")),
     )
     catalogue = current_app.extensions["assessor.catalogue"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
@@ -66,24 +67,33 @@ def _security_headers(response):
     return response
 
 
+def format_day(value: str | dt.date | None, format: str = "long") -> str:
+    """'2026-11-20T23:30:00+00:00' -> '21 novembre 2026': the local day of a stored timestamp (or a
+    date), in the user's language; the ``day`` filter of the templates."""
+    local = value if isinstance(value, dt.date) else clock.local_day(value)
+    return format_date(local, format) if local else ""
+
+
+def text_helpers(language: str) -> dict[str, Any]:
+    """Template helpers that pick the user's language: ``t`` (a bilingual text), ``label`` (a
+    reference table's label) and ``kind_label`` (a catalogue entry's kind)."""
+    return {
+        "t": lambda text: text.get(language) if text is not None else "",
+        "label": lambda table, code: referential.label(getattr(referential, table), code, language),
+        "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
+    }
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.after_request(_security_headers)
 
     @app.context_processor
     def helpers():
-        return {
-            "lang": lang(),
-            "label": lambda table, code: referential.label(getattr(referential, table), code, lang()),
-            "t": lambda text: text.get(lang()) if text is not None else "",
-            "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
-        }
+        language = lang()
+        return {"lang": language, **text_helpers(language)}
 
-    @app.template_filter("day")
-    def day(timestamp: str | dt.date | None, format: str = "long") -> str:
-        """'2026-11-20T23:30:00+00:00' -> '21 novembre 2026' (the local day, in the user's language)."""
-        local = timestamp if isinstance(timestamp, dt.date) else clock.local_day(timestamp)
-        return format_date(local, format) if local else ""
+    app.add_template_filter(format_day, "day")
 
     @app.template_filter("region_name")
     def region_name(code: str) -> str:

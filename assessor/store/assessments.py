@@ -109,16 +109,26 @@ def submit(db: Database, assessment_id: int, summary: dict[str, Any], scoring_ve
 
 def delete(db: Database, assessment_id: int) -> bool:
     """Erase an assessment with its answers and the advisors' notes on it; return False if it was
-    already gone. A follow-up diagnostic that pointed to it stays, without the link; the
-    statistics triggers take it out of the figures."""
+    already gone. The statistics triggers take it out of the figures."""
     with write_transaction(db):
-        if db.execute("select 1 from assessments where id = ?", [assessment_id]).fetchone() is None:
-            return False
-        db.execute("update assessments set previous_id = null where previous_id = ?", [assessment_id])
-        db.execute("delete from answers where assessment_id = ?", [assessment_id])
-        db.execute("delete from notes where assessment_id = ?", [assessment_id])
-        db.execute("delete from assessments where id = ?", [assessment_id])
-    return True
+        return delete_where(db, "id = ?", [assessment_id]) > 0
+
+
+def delete_where(db: Database, condition: str, params: list[Any]) -> int:
+    """Delete the assessments matching ``condition`` (SQL over ``assessments``, our own constant
+    text) with their answers and notes; return how many went. Call inside a write transaction.
+
+    A follow-up diagnostic that pointed to a deleted one stays, without the link (``previous_id``
+    is a foreign key within the table, so links are cut before any row goes).
+    """
+    selected = f"select id from assessments where {condition}"
+    count = db.execute(f"select count(*) from ({selected})", params).fetchone()[0]
+    if count:
+        db.execute(f"update assessments set previous_id = null where previous_id in ({selected})", params)
+        db.execute(f"delete from answers where assessment_id in ({selected})", params)
+        db.execute(f"delete from notes where assessment_id in ({selected})", params)
+        db.execute(f"delete from assessments where {condition}", params)
+    return count
 
 
 def previous(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:

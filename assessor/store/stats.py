@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from ..db import write_transaction
 from ..migrations import add_stats, rebuild_stats
 from .advisors import chain
+from .assessments import delete_where
 
 SMALL_CELL = 5
 PEERS_MIN = 10
@@ -192,16 +193,8 @@ def insert_demo(db: Database, assessments: list[dict[str, Any]],
 def purge_demo(db: Database) -> int:
     """Delete every demo assessment with its answers and notes; return how many went."""
     with write_transaction(db):
-        demo = "select id from assessments where is_demo = 1"
-        count = db.execute(f"select count(*) from ({demo})").fetchone()[0]
         db.execute("insert into stats_paused (paused) values (1)")
-        # A real follow-up of a demo assessment keeps existing, without its link.
-        db.execute(f"update assessments set previous_id = null where is_demo = 0 and previous_id in ({demo})")
-        db.execute(f"delete from answers where assessment_id in ({demo})")
-        db.execute(f"delete from notes where assessment_id in ({demo})")
-        # Children before parents: previous_id is a foreign key within the table.
-        db.execute("update assessments set previous_id = null where is_demo = 1 and previous_id is not null")
-        db.execute("delete from assessments where is_demo = 1")
+        count = delete_where(db, "is_demo = 1", [])
         db.execute("delete from stats_paused")
         db.execute("delete from stats_counts where is_demo = 1")
         db.execute("delete from stats_dimensions where is_demo = 1")
