@@ -41,13 +41,14 @@ def sample_command(out: Path, lang: str, data: Path | None) -> None:
 
 
 @report_group.command("prune-cache")
-@click.option("--days", default=7.0, show_default=True, help="Delete cached reports older than this.")
+@click.option("--days", type=float, default=None,
+              help="Delete cached reports older than this (default: 2, as each worker does once a day).")
 @with_appcontext
-def prune_cache_command(days: float) -> None:
+def prune_cache_command(days: float | None) -> None:
     """Delete old cached PDFs (their keys include the date, so they are never served again)."""
-    from .reporting import ReportCache
+    from .reporting import PRUNE_AFTER_DAYS, ReportCache
 
-    removed = ReportCache(current_app.config["REPORT_CACHE_DIR"]).prune(days)
+    removed = ReportCache(current_app.config["REPORT_CACHE_DIR"]).prune(PRUNE_AFTER_DAYS if days is None else days)
     click.echo(f"{removed} cached report(s) deleted")
 
 

@@ -561,6 +561,22 @@ def test_cli_sample_reports_a_bad_sample_file(report_app, tmp_path):
     assert "strategy.owner" in result.output and not (tmp_path / "x.pdf").exists()
 
 
+def test_cli_prune_cache_deletes_reports_of_past_days(app):
+    import os
+    import time
+
+    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    for key, age_days in (("a" * 64, 3), ("b" * 64, 0)):
+        cache.put(7, key, b"%PDF-1.7 %%EOF")
+        stamp = time.time() - age_days * 86400
+        os.utime(cache.path(7, key), (stamp, stamp))
+    result = app.test_cli_runner().invoke(args=["report", "prune-cache"])
+    assert result.exit_code == 0 and "1 cached report(s) deleted" in result.output
+    assert not cache.path(7, "a" * 64).exists() and cache.path(7, "b" * 64).exists()
+    result = app.test_cli_runner().invoke(args=["report", "prune-cache", "--days", "0"])
+    assert "1 cached report(s) deleted" in result.output and not cache.path(7, "b" * 64).exists()
+
+
 def test_sample_answers_every_question_of_the_latest_questionnaire(questionnaire):
     from assessor.scoring import check_answers
 
