@@ -8,5 +8,4 @@ export FLASK_APP=assessor
 HOST=${ASSESSOR_HOST:-127.0.0.1}
 PORT=${ASSESSOR_PORT:-8000}
 echo "==> assessor is served on http://$HOST:$PORT (Ctrl+C to stop)"
-exec .venv/bin/gunicorn --workers "${ASSESSOR_WORKERS:-2}" --bind "$HOST:$PORT" \
-  --timeout 60 --max-requests 500 --max-requests-jitter 50 --access-logfile - "assessor:create_app()"
+exec .venv/bin/gunicorn --config gunicorn.conf.py
