@@ -2,9 +2,9 @@
 
 - Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher()`` defaults; tests may set
   cheaper parameters in ``ARGON2_TEST_PARAMS``).
-- The session remembers the account id *and* its ``session_version``; resetting a password or
-  deactivating an account increments the version, which ends every session of that account at its
-  next request.
+- The session remembers the account id *and* its ``session_version``; logging out, resetting a
+  password or deactivating an account increments the version, which ends every session of that
+  account at its next request, including a copy of its cookie.
 - Failed logins are counted per e-mail address and per IP address in ``login_failures``; past
   ``LOGIN_MAX_FAILURES`` within ``LOGIN_LOCK_SECONDS`` the login answers 429 even with the right
   password. Unknown addresses and wrong passwords get the same answer, in the same time.
@@ -227,12 +227,15 @@ def login():
 
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # The session lives in a signed cookie: clearing it here would leave a copy of it valid.
+        store.end_all_sessions(get_db(), current_user.id)
     logout_user()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    flash(_("Vous êtes déconnecté(e)."), "info")
+    flash(_("Vous êtes déconnecté(e), sur cet appareil comme sur les autres."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -91,6 +91,11 @@ def set_password(db: Database, advisor_id: int, password_hash: str, *, end_sessi
                [password_hash, 1 if end_sessions else 0, advisor_id])
 
 
+def end_all_sessions(db: Database, advisor_id: int) -> None:
+    """End every open session of an account (its cookies no longer match its version)."""
+    db.execute("update advisors set session_version = session_version + 1 where id = ?", [advisor_id])
+
+
 # -- login throttling ---------------------------------------------------------------------------
 
 
