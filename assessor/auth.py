@@ -2,16 +2,24 @@
 
 - Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher()`` defaults; tests may set
   cheaper parameters in ``ARGON2_TEST_PARAMS``).
-- The session remembers the account id *and* its ``session_version``; resetting a password or
-  deactivating an account increments the version, which ends every session of that account at its
-  next request.
-- Failed logins are counted per e-mail address and per IP address in ``login_failures``; past
-  ``LOGIN_MAX_FAILURES`` within ``LOGIN_LOCK_SECONDS`` the login answers 429 even with the right
-  password. Unknown addresses and wrong passwords get the same answer, in the same time.
+- The session remembers the account id *and* its ``session_version``; logging out, resetting a
+  password or deactivating an account increments the version, which ends every session of that
+  account at its next request, including a copy of its cookie.
+- Failed logins are counted per (e-mail typed, client address) and per client address
+  (``login_throttles``). Past ``LOGIN_MAX_FAILURES`` failures of a pair (``LOGIN_MAX_FAILURES_PER_IP``
+  of an address), each new attempt waits 1, 2, 4... seconds after the last failure, at most
+  ``LOGIN_LOCK_SECONDS``; meanwhile the login answers 429 without checking the password. So typing
+  wrong passwords for someone else's e-mail only slows down the typist's own address: the right
+  password from elsewhere always gets in. A counter is forgotten ``LOGIN_FORGET_SECONDS`` after its
+  last failure; the right password clears its pair's. Unknown addresses and wrong passwords get the
+  same answer, in the same time.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import ipaddress
+import math
 import secrets
 import time
 from typing import Any
@@ -22,6 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask.cli import AppGroup
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
@@ -30,6 +39,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField
 from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import clock
 from .db import get_db
 from .forms import table_choices
 from .referential import REGIONS
@@ -175,17 +185,55 @@ class EmptyForm(FlaskForm):
 # -- login and logout ---------------------------------------------------------------------------
 
 
-def _throttle_keys(email: str) -> list[tuple[str, int]]:
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    # Several people may share one address (an office, a proxy): the address gets a wider margin.
-    ip_limit = current_app.config.get("LOGIN_MAX_FAILURES_PER_IP", 4 * limit)
-    return [(f"email:{store.normalise_email(email)}", limit), (f"ip:{request.remote_addr or '?'}", ip_limit)]
+def _now() -> float:
+    """Return the current time in seconds (a seam for the tests of the delays)."""
+    return time.time()
 
 
-def _locked(email: str) -> bool:
-    since = time.time() - current_app.config["LOGIN_LOCK_SECONDS"]
-    db = get_db()
-    return any(store.failures_since(db, [key], since) >= limit for key, limit in _throttle_keys(email))
+def client_address() -> str:
+    """Return the client's address as the throttles count it: an IPv6 client owns its whole /64."""
+    address = request.remote_addr or "?"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def wait_after(failures: int, free: int, longest: float) -> float:
+    """Return how long a login waits after the last of ``failures`` failures: nothing below ``free``,
+    then 1 s, doubling with each failure, at most ``longest``."""
+    if failures < free:
+        return 0.0
+    return float(min(longest, 2 ** min(failures - free, 32)))
+
+
+def _free_failures(kind: str) -> int:
+    config = current_app.config
+    return config["LOGIN_MAX_FAILURES"] if kind == "pair" else config["LOGIN_MAX_FAILURES_PER_IP"]
+
+
+def _release_time(counter: store.LoginCounter) -> float:
+    """Return when a counter lets logins through again."""
+    wait = wait_after(counter.failures, _free_failures(counter.kind), current_app.config["LOGIN_LOCK_SECONDS"])
+    return counter.last_failed_at + wait
+
+
+def _seconds_to_wait(email: str, now: float) -> float:
+    counters = store.login_counters(get_db(), email, client_address(),
+                                    now - current_app.config["LOGIN_FORGET_SECONDS"])
+    return max([_release_time(counter) - now for counter in counters] + [0.0])
+
+
+def _wait_in_words(seconds: float) -> str:
+    if seconds < 60:
+        count = max(1, math.ceil(seconds))
+        return ngettext("%(num)d seconde", "%(num)d secondes", count)
+    return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -198,14 +246,18 @@ def login():
     if form.validate_on_submit():
         email = form.email.data or ""
         db = get_db()
-        if _locked(email):
-            minutes = max(1, round(current_app.config["LOGIN_LOCK_SECONDS"] / 60))
-            flash(_("Trop de tentatives de connexion. Pour votre sécurité, la connexion est suspendue : "
-                    "réessayez dans %(minutes)d minutes.", minutes=minutes), "error")
-            return render_template("advisor/login.html", form=form, next=target), 429
+        wait = _seconds_to_wait(email, _now())
+        if wait > 0:
+            # Said the same way whether the account exists or not; the password is not even checked.
+            flash(_("Trop de tentatives de connexion depuis votre réseau. Pour votre sécurité, la connexion "
+                    "est suspendue : réessayez dans %(wait)s.", wait=_wait_in_words(wait)), "error")
+            response = current_app.make_response((render_template("advisor/login.html", form=form, next=target),
+                                                  429))
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
         row = store.advisor_by_email(db, email)
         if check_password(row["password_hash"] if row else None, form.password.data or "") and row["active"]:
-            store.clear_failures(db, _throttle_keys(email)[0][0])
+            store.clear_login_failures(db, email, client_address())
             if hasher().check_needs_rehash(row["password_hash"]):
                 store.set_password(db, row["id"], hash_password(form.password.data), end_sessions=False)
             language = session.get("lang")
@@ -215,9 +267,8 @@ def login():
             session.permanent = True
             login_user(Advisor(row))
             return redirect(target if is_safe_next(target) else url_for("advisor.index"))
-        now = time.time()
-        store.record_failure(db, [key for key, _limit in _throttle_keys(email)], now,
-                             now - current_app.config["LOGIN_LOCK_SECONDS"])
+        now = _now()
+        store.record_login_failure(db, email, client_address(), now, now - current_app.config["LOGIN_FORGET_SECONDS"])
         flash(_("Adresse e-mail ou mot de passe incorrect."), "error")
         status = 200
     elif form.errors:
@@ -227,12 +278,15 @@ def login():
 
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # The session lives in a signed cookie: clearing it here would leave a copy of it valid.
+        store.end_all_sessions(get_db(), current_user.id)
     logout_user()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    flash(_("Vous êtes déconnecté(e)."), "info")
+    flash(_("Vous êtes déconnecté(e), sur cet appareil comme sur les autres."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -256,7 +310,35 @@ def accounts():
             return render_template("advisor/password.html", advisor=store.get_advisor(db, advisor_id),
                                    password=password, created=True)
     status = 422 if form.errors else 200
-    return render_template("advisor/accounts.html", form=form, advisors=store.list_advisors(db)), status
+    advisors = store.list_advisors(db)
+    return render_template("advisor/accounts.html", form=form, advisors=advisors,
+                           **_refused_logins(db, {a["email"] for a in advisors})), status
+
+
+def _refused_logins(db, emails: set[str]) -> dict[str, Any]:
+    """What the administrator sees of the failed logins: per account, the failures still counted and
+    the last one; the waits in force now, per address (an e-mail without an account is not named)."""
+    config, now = current_app.config, _now()
+    heavy = store.heavy_counters(db, config["LOGIN_MAX_FAILURES"], config["LOGIN_MAX_FAILURES_PER_IP"],
+                                 now - config["LOGIN_LOCK_SECONDS"])
+    throttles = [{"kind": c.kind, "email": c.email if c.email in emails else None, "address": c.address,
+                  "failures": c.failures, "until": _release_time(c)} for c in heavy if _release_time(c) > now]
+    return {"failures": store.failures_by_account(db, now - config["LOGIN_FORGET_SECONDS"]),
+            "throttles": throttles, "moment": _moment, "clock_time": _clock_time}
+
+
+def _local(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, clock.zone())
+
+
+def _moment(epoch: float) -> str:
+    """1796159700.0 -> "1 décembre 2026 à 22:15", in the service's time zone and the user's language."""
+    local = _local(epoch)
+    return _("%(day)s à %(time)s", day=format_date(local.date(), "long"), time=local.strftime("%H:%M"))
+
+
+def _clock_time(epoch: float) -> str:
+    return _local(epoch).strftime("%H:%M")
 
 
 def _advisor_or_404(db, advisor_id: int) -> dict[str, Any]:

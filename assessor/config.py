@@ -46,8 +46,14 @@ def defaults(instance_path: str) -> dict:
         "TRUSTED_PROXIES": 0,
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ("fr", "en"),
+        # Failed advisor logins (auth.py): past LOGIN_MAX_FAILURES for one e-mail from one client
+        # address (LOGIN_MAX_FAILURES_PER_IP for the address, whatever the e-mail), each attempt from
+        # there waits 1, 2, 4... seconds after the last failure, at most LOGIN_LOCK_SECONDS. A counter
+        # is forgotten LOGIN_FORGET_SECONDS after its last failure.
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_MAX_FAILURES_PER_IP": 20,
         "LOGIN_LOCK_SECONDS": 15 * 60,
+        "LOGIN_FORGET_SECONDS": 24 * 3600,
     }
 
 

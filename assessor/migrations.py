@@ -205,3 +205,19 @@ def add_stats(db: Database, where: str, params: list | tuple = ()) -> None:
     """
     for statement in _stats_aggregate(where):
         db.execute(statement, list(params))
+
+
+@migrations()
+def m004_login_throttles(db: Database) -> None:
+    """Failed logins as counters per (e-mail, client address) and per client address.
+
+    They replace ``login_failures`` (one row per failure, per e-mail and per address), whose
+    per-e-mail lock let anyone shut an advisor out by typing wrong passwords for their address.
+    ``email`` is '' on the counters of a whole address (``kind`` 'address').
+    """
+    db.execute("""create table login_throttles (
+        kind text not null, email text not null, address text not null,
+        failures integer not null, last_failed_at real not null,
+        primary key (kind, email, address))""")
+    db["login_throttles"].create_index(["last_failed_at"], index_name="idx_login_throttles_last_failed_at")
+    db["login_failures"].drop()

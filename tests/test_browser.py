@@ -298,3 +298,53 @@ def test_advisor_follows_the_readme_and_works_in_a_real_browser(live_server, bro
     assert page.locator("svg title").count() >= 1
     assert_accessible(axe, page)
     context.close()
+
+
+def test_refused_logins_and_logout_in_a_real_browser(live_server, browser, axe):
+    """Issue 9: the wait is told on the login page, the administrator sees the refused logins, and
+    a session cookie copied before logging out opens nothing after."""
+    import re
+
+    from assessor.store import advisors as workspace
+
+    base_url, app = live_server
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["advisors", "create", "gardien@example.org", "--admin"])
+    assert created.exit_code == 0, created.output
+    password = re.search(r"password \(shown once\): (\S+)", created.output).group(1)
+    assert runner.invoke(args=["advisors", "create", "cible@example.org"]).exit_code == 0
+    database = connect(app.config["DATABASE"])
+    try:  # an attacker elsewhere, still waiting
+        for _try in range(30):
+            workspace.record_login_failure(database, "cible@example.org", "192.0.2.50", time.time(), 0)
+    finally:
+        database.close()
+
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(base_url + "/conseiller/connexion")
+    for _try in range(6):
+        page.get_by_label("Adresse e-mail").fill("intrus@example.org")
+        page.get_by_label("Mot de passe").fill("pas le bon")
+        page.get_by_role("button", name="Se connecter").click()
+    assert "réessayez dans 1 seconde" in page.get_by_role("alert").inner_text()
+    assert_accessible(axe, page)
+
+    page.get_by_label("Adresse e-mail").fill("gardien@example.org")
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(base_url + "/conseiller/admin/comptes")
+    assert "30 échecs" in page.get_by_role("row", name=re.compile("cible@example.org")).first.inner_text()
+    suspended = page.get_by_role("region", name="Connexions suspendues en ce moment").first
+    assert "192.0.2.50" in suspended.inner_text() and "Tous les comptes" in suspended.inner_text()
+    assert_accessible(axe, page)
+
+    copy = browser.new_context(locale="fr-FR")
+    copy.add_cookies(context.cookies())
+    page.get_by_role("button", name="Se déconnecter").click()
+    assert "sur cet appareil comme sur les autres" in page.get_by_role("status").inner_text()
+    stolen = copy.new_page()
+    stolen.goto(base_url + "/conseiller/")
+    assert "/conseiller/connexion" in stolen.url
+    copy.close()
+    context.close()

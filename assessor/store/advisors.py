@@ -91,27 +91,72 @@ def set_password(db: Database, advisor_id: int, password_hash: str, *, end_sessi
                [password_hash, 1 if end_sessions else 0, advisor_id])
 
 
+def end_all_sessions(db: Database, advisor_id: int) -> None:
+    """End every open session of an account (its cookies no longer match its version)."""
+    db.execute("update advisors set session_version = session_version + 1 where id = ?", [advisor_id])
+
+
 # -- login throttling ---------------------------------------------------------------------------
 
-
-def failures_since(db: Database, keys: Iterable[str], since: float) -> int:
-    """Return the highest number of failed logins recorded for any of the keys since a time."""
-    counts = [db.execute("select count(*) from login_failures where key = ? and failed_at >= ?",
-                         [key, since]).fetchone()[0] for key in keys]
-    return max(counts, default=0)
+# Counters of failed logins: kind 'pair' per (e-mail typed, client address), kind 'address' per client
+# address (its e-mail is ''). What they allow is decided in auth.py.
 
 
-def record_failure(db: Database, keys: Iterable[str], at: float, forget_before: float) -> None:
-    """Record a failed login under each key, and forget the failures too old to matter."""
-    keys = list(keys)
+@dataclass(frozen=True)
+class LoginCounter:
+    kind: str  # pair | address
+    email: str
+    address: str
+    failures: int
+    last_failed_at: float  # seconds since the epoch
+
+
+def _counters(rows) -> list[LoginCounter]:
+    return [LoginCounter(*row) for row in rows]
+
+
+def login_counters(db: Database, email: str, address: str, since: float) -> list[LoginCounter]:
+    """Return the counters of a pair and of its address that had a failure since a time."""
+    return _counters(db.execute(
+        "select kind, email, address, failures, last_failed_at from login_throttles "
+        "where ((kind = 'pair' and email = ?) or (kind = 'address' and email = '')) and address = ? "
+        "and last_failed_at >= ?", [normalise_email(email), address, since]).fetchall())
+
+
+def record_login_failure(db: Database, email: str, address: str, at: float, forget_before: float) -> None:
+    """Count a failed login for the pair and for the address; prune the counters quiet since a time."""
     with write_transaction(db):
-        for key in keys:
-            db.execute("delete from login_failures where key = ? and failed_at < ?", [key, forget_before])
-            db.execute("insert into login_failures (key, failed_at) values (?, ?)", [key, at])
+        db.execute("delete from login_throttles where last_failed_at < ?", [forget_before])
+        for kind, key in (("pair", normalise_email(email)), ("address", "")):
+            db.execute(
+                "insert into login_throttles (kind, email, address, failures, last_failed_at) "
+                "values (?, ?, ?, 1, ?) on conflict (kind, email, address) "
+                "do update set failures = failures + 1, last_failed_at = excluded.last_failed_at",
+                [kind, key, address, at])
 
 
-def clear_failures(db: Database, key: str) -> None:
-    db.execute("delete from login_failures where key = ?", [key])
+def clear_login_failures(db: Database, email: str, address: str) -> None:
+    """Forget the failures of one pair (after the right password); the address keeps its count."""
+    db.execute("delete from login_throttles where kind = 'pair' and email = ? and address = ?",
+               [normalise_email(email), address])
+
+
+def failures_by_account(db: Database, since: float) -> dict[str, tuple[int, float]]:
+    """Return, per account e-mail, the failures of its live counters and the time of the last one."""
+    return {row[0]: (row[1], row[2]) for row in db.execute(
+        "select t.email, sum(t.failures), max(t.last_failed_at) from login_throttles as t "
+        "join advisors as v on v.email = t.email "
+        "where t.kind = 'pair' and t.last_failed_at >= ? group by t.email", [since]).fetchall()}
+
+
+def heavy_counters(db: Database, pair_failures: int, address_failures: int, since: float,
+                   limit: int = 100) -> list[LoginCounter]:
+    """Return the counters with enough failures to make logins wait whose last failure is recent
+    enough for a wait to run still, the latest first."""
+    return _counters(db.execute(
+        "select kind, email, address, failures, last_failed_at from login_throttles "
+        "where last_failed_at >= ? and failures >= (case kind when 'pair' then ? else ? end) "
+        "order by last_failed_at desc limit ?", [since, pair_failures, address_failures, limit]).fetchall())
 
 
 # -- what an advisor may see --------------------------------------------------------------------
