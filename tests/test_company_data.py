@@ -1,0 +1,100 @@
+"""The company's data (issue 9): portability, numbers never reused, file modes, names, privacy
+notice and retention."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from assessor.db import connect
+from conftest import MINI_DIR, best_answers, create_assessment, make_app
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini")
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def mini(app):
+    return app.extensions["assessor.questionnaires"]["mini@1"]
+
+
+# -- numbers never reused ------------------------------------------------------------------------
+
+
+def _erase(app, token: str) -> None:
+    client = app.test_client()
+    page = client.get(f"/a/{token}/supprimer").get_data(as_text=True)
+    assert client.post(f"/a/{token}/supprimer", data={"csrf_token": csrf(page), "confirm": "y"}).status_code == 302
+
+
+def test_an_erased_diagnostics_number_is_never_given_to_another_company(app, tmp_path):
+    """Issue 9: after an erasure the next company got number 6 again (a bookmark, a CSV line or a
+    PDF name then pointed to another company)."""
+    created = [create_assessment(app, company_name=f"Entreprise {n}") for n in range(1, 7)]
+    assert [assessment_id for assessment_id, _token in created] == [1, 2, 3, 4, 5, 6]
+    _erase(app, created[5][1])
+    assert create_assessment(app)[0] == 7
+    _erase(app, create_assessment(app)[1])  # number 8, the highest, erased
+    restarted = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini")
+    assert create_assessment(restarted)[0] == 9
+
+
+def _pre_autoincrement_database(app, path: str) -> None:
+    """A database as it was before m004: the assessments table without AUTOINCREMENT, with data."""
+    from assessor.migrations import migrations
+
+    database = connect(path)
+    migrations.apply(database, stop_before="m004_assessment_numbers_never_reused")
+    return database
+
+
+def test_the_migration_keeps_data_links_indexes_and_the_statistics_triggers(app, tmp_path):
+    from assessor.migrations import STATS_TRIGGERS, migrations
+    from assessor.store import advisors as workspace
+    from assessor.store import assessments as store
+    from conftest import PROFILE
+
+    path = str(tmp_path / "old.sqlite3")
+    database = _pre_autoincrement_database(app, path)
+    assert "AUTOINCREMENT" not in database.execute(
+        "select sql from sqlite_master where name = 'assessments'").fetchone()[0]
+    summary = {"overall": 60.0, "level": "deploiement", "floor_level": "exploration", "confidence": 1.0,
+               "dimensions": {"strategy": {"score": 60.0}}}
+    first, _ = store.create(database, PROFILE, "mini", 1)
+    store.save_answers(database, first, {"strategy.vision": "clear"})
+    store.submit(database, first, summary, 1)
+    second, _ = store.create(database, PROFILE, "mini", 1, previous_id=first)
+    third, _ = store.create(database, PROFILE, "mini", 1)
+    advisor = workspace.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
+    workspace.add_note(database, second, advisor, "Note")
+    store.delete(database, third)  # number 3 erased before the migration: it cannot be known
+    objects = database.execute("select type, name from sqlite_master where tbl_name = 'assessments' "
+                               "order by 1, 2").fetchall()
+    stats = database.execute("select sum(n) from stats_counts").fetchone()[0]
+    assert stats > 0
+
+    migrations.apply(database)
+    assert "AUTOINCREMENT" in database.execute(
+        "select sql from sqlite_master where name = 'assessments'").fetchone()[0]
+    assert database.execute("select type, name from sqlite_master where tbl_name = 'assessments' "
+                            "order by 1, 2").fetchall() == objects
+    assert set(STATS_TRIGGERS) <= {name for kind, name in objects if kind == "trigger"}
+    assert database.execute("pragma foreign_keys").fetchone()[0] == 1
+    assert database.execute("pragma foreign_key_check").fetchall() == []
+    assert store.get(database, second)["previous_id"] == first
+    assert store.answers(database, first) == {"strategy.vision": "clear"}
+    assert database.execute("select sum(n) from stats_counts").fetchone()[0] == stats
+    assert store.create(database, PROFILE, "mini", 1)[0] == 3  # from the highest number in use
+    store.delete(database, first)  # the triggers still count (and foreign keys still hold)
+    assert database.execute("select sum(n) from stats_counts").fetchone()[0] == 0
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        database.execute("insert into answers (assessment_id, question_id, value) values (999, 'x', '1')")
+    database.close()
