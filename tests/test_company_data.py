@@ -98,3 +98,41 @@ def test_the_migration_keeps_data_links_indexes_and_the_statistics_triggers(app,
     with pytest.raises(Exception, match="FOREIGN KEY"):
         database.execute("insert into answers (assessment_id, question_id, value) values (999, 'x', '1')")
     database.close()
+
+
+# -- file modes ----------------------------------------------------------------------------------
+
+
+def _mode(path) -> int:
+    import os
+    import stat
+
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_database_its_wal_files_the_secret_key_and_backups_are_readable_by_their_owner_only(tmp_path):
+    """Issue 9: they were created 0644, readable by every account on the machine."""
+    import os
+
+
+    previous = os.umask(0o022)  # the usual umask, under which SQLite made 0644 files
+    try:
+        app = make_app(tmp_path, SECRET_KEY=None, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini")
+        create_assessment(app)
+        database = connect(app.config["DATABASE"])  # an open connection keeps -wal and -shm
+        database.execute("select count(*) from assessments").fetchone()
+        for suffix in ("", "-wal", "-shm"):
+            assert _mode(app.config["DATABASE"] + suffix) == 0o600, suffix
+        assert _mode(tmp_path / "instance" / "secret_key") == 0o600
+        target = tmp_path / "backup.sqlite3"
+        result = app.test_cli_runner().invoke(args=["backup", str(target)])
+        assert result.exit_code == 0, result.output
+        assert _mode(target) == 0o600
+        old = tmp_path / "old-backup.sqlite3"
+        old.write_bytes(b"")
+        os.chmod(old, 0o644)
+        assert app.test_cli_runner().invoke(args=["backup", str(old)]).exit_code == 0
+        assert _mode(old) == 0o600
+        database.close()
+    finally:
+        os.umask(previous)
