@@ -136,3 +136,84 @@ def test_the_database_its_wal_files_the_secret_key_and_backups_are_readable_by_t
         database.close()
     finally:
         os.umask(previous)
+
+
+# -- names and free text -------------------------------------------------------------------------
+
+PROFILE_FORM = {"size_band": "10-49", "sector": "C", "region": "FR-HDF", "department": "", "role": "dirigeant",
+                "email": ""}
+
+
+def _post_profile(client, **fields):
+    page = client.get("/").get_data(as_text=True)
+    return client.post("/", data=PROFILE_FORM | fields | {"csrf_token": csrf(page)})
+
+
+def _stored(app, column: str = "company_name") -> list:
+    database = connect(app.config["DATABASE"])
+    try:
+        return [row[0] for row in database.execute(f"select {column} from assessments")]
+    finally:
+        database.close()
+
+
+def test_a_company_name_of_spaces_is_refused(app):
+    """Issue 9: it was accepted and stored empty (the required check looked at the raw input)."""
+    response = _post_profile(app.test_client(), company_name="    ")
+    assert response.status_code == 422
+    assert "Indiquez le nom de votre entreprise." in response.get_data(as_text=True)
+    assert _stored(app) == []
+
+
+def test_a_name_over_200_characters_is_refused_with_the_limit_not_cut(app):
+    client = app.test_client()
+    assert 'maxlength="200"' in client.get("/").get_data(as_text=True)
+    response = _post_profile(client, company_name="Menuiserie " + "x" * 289)
+    assert response.status_code == 422
+    assert "Le nom ne peut pas dépasser 200 caractères." in response.get_data(as_text=True)
+    assert _stored(app) == []
+    assert _post_profile(client, company_name="M" * 200).status_code == 302
+    assert _stored(app) == ["M" * 200]
+
+
+def test_control_characters_are_taken_out_of_names_and_e_mails(app):
+    response = _post_profile(app.test_client(), company_name=" Menuiserie\x00 Du\x1b[31mpont\t\n",
+                             email="contact@dupont.example\x00")
+    assert response.status_code == 302
+    assert _stored(app) == ["Menuiserie Du[31mpont"]
+    assert _stored(app, "email") == ["contact@dupont.example"]
+    assert _post_profile(app.test_client(), company_name="\x00\x1b\x07").status_code == 422
+
+
+def test_free_text_answers_keep_their_lines_but_lose_control_characters(app):
+    from assessor.forms import field_name
+    from assessor.store import assessments as store
+
+    assessment_id, token = create_assessment(app)
+    client = app.test_client()
+    page = client.get(f"/a/{token}/s/data").get_data(as_text=True)
+    response = client.post(f"/a/{token}/s/data", data={
+        field_name("data.wish"): "Un outil\x00 de devis\r\net\x1b un CRM\x7f", "csrf_token": csrf(page)})
+    assert response.status_code == 302
+    database = connect(app.config["DATABASE"])
+    assert store.answers(database, assessment_id)["data.wish"] == "Un outil de devis\net un CRM"
+    database.close()
+
+
+def test_advisors_notes_keep_their_lines_but_lose_control_characters(tmp_path):
+    from assessor.store import advisors as workspace
+    from test_advisor import FAST_ARGON2, login, make_advisor
+
+    app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini",
+                   ARGON2_TEST_PARAMS=FAST_ARGON2, WTF_CSRF_ENABLED=False)
+    make_advisor(app, "hdf@example.org", regions=["FR-HDF"])
+    client = app.test_client()
+    assert login(client, "hdf@example.org").status_code == 302
+    assessment_id, _token = create_assessment(app)
+    response = client.post(f"/conseiller/evaluations/{assessment_id}/notes",
+                           data={"body": "Rappeler\x00 en janvier\r\n\x1b[2JPuis en mars"})
+    assert response.status_code == 302
+    database = connect(app.config["DATABASE"])
+    assert [n["body"] for n in workspace.notes(database, assessment_id)] == ["Rappeler en janvier\n[2JPuis en mars"]
+    database.close()
+    assert client.post(f"/conseiller/evaluations/{assessment_id}/notes", data={"body": "\x00\x1b"}).status_code == 422
