@@ -60,8 +60,18 @@ class QueryForm(Form):
 class EraseForm(FlaskForm):
     """Confirm the erasure of a diagnostic: a box to tick, so that no stray click deletes it."""
 
-    confirm = BooleanField(_l("Je confirme : supprimer définitivement ce diagnostic et toutes ses réponses."),
+    # When the company took the diagnostic more than once, the whole chain goes by default: a
+    # follow-up copies the company's name and e-mail, so erasing one link would leave them behind.
+    scope = RadioField(_l("Que voulez-vous supprimer ?"), default="chain", validators=[Optional()])
+    confirm = BooleanField(_l("Je confirme : supprimer définitivement, avec toutes les réponses."),
                            validators=[InputRequired(_l("Cochez la case pour confirmer la suppression."))])
+
+    def __init__(self, *args: Any, count: int = 1, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.scope.choices = [
+            SelectChoice("chain", _l("Les %(count)d diagnostics de l'entreprise : le premier et ses suivis "
+                                     "(recommandé, rien ne reste)", count=count)),
+            SelectChoice("this", _l("Seulement ce diagnostic"))]
 
 
 class ProfileForm(FlaskForm):

@@ -26,6 +26,97 @@ def mini(app):
     return app.extensions["assessor.questionnaires"]["mini@1"]
 
 
+# -- portability (GDPR article 20) ---------------------------------------------------------------
+
+
+def test_a_submitted_diagnostic_downloads_as_json_with_questions_answers_and_scores_in_words(app):
+    answers = best_answers(mini(app)) | {"strategy.budget": "not_applicable", "data.wish": "Un outil de devis"}
+    assessment_id, token = create_assessment(app, answers, submit=True)
+    response = app.test_client().get(f"/a/{token}/donnees.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and token not in disposition
+    assert f"diagnostic-ia-{assessment_id}.json" in disposition
+    data = json.loads(response.get_data(as_text=True))
+    assert data["questionnaire"] == {"id": "mini", "version": 1, "title": "Mini diagnostic"}
+    assert data["assessment"]["number"] == assessment_id and data["assessment"]["status"] == "submitted"
+    assert data["assessment"]["submitted_at"].endswith("+00:00")  # ISO 8601, UTC
+    assert data["profile"]["company_name"] == "Menuiserie Dupont"
+    assert data["profile"]["email"] == "contact@dupont.example"
+    assert data["profile"]["size_band"]["code"] == "10-49" and data["profile"]["consent_stats"] is True
+    by_id = {row["question_id"]: row for row in data["answers"]}
+    assert by_id["strategy.vision"].items() >= {
+        "question": "Avez-vous une vision de l'IA ?", "value": "clear", "answer": "Une feuille de route",
+        "dimension": "Stratégie"}.items()
+    assert by_id["data.practices"]["value"] == ["backup", "catalogue"]
+    assert by_id["data.practices"]["answer"] == ["Sauvegardes", "Inventaire des données"]
+    assert by_id["strategy.budget"]["answer"] == "Non concerné"
+    assert by_id["data.wish"]["answer"] == "Un outil de devis"
+    results = data["results"]
+    assert results["overall"] == 100 and results["level"] == {"id": "transformation", "label": "Transformation"}
+    assert [d["id"] for d in results["dimensions"]] == ["strategy", "data"]
+    assert results["dimensions"][0]["score"] == 100 and 0 < results["confidence"] <= 1
+
+
+def test_the_json_is_in_the_users_language(app):
+    _id, token = create_assessment(app, best_answers(mini(app)), submit=True)
+    client = app.test_client()
+    client.get("/langue/en")
+    data = client.get(f"/a/{token}/donnees.json").get_json()
+    vision = next(row for row in data["answers"] if row["question_id"] == "strategy.vision")
+    assert vision["question"] == "Do you have an AI vision?" and vision["answer"] == "A roadmap"
+    assert data["questionnaire"]["title"] == "Mini assessment"
+
+
+def test_a_draft_downloads_its_answers_so_far_without_scores(app):
+    _id, token = create_assessment(app, {"strategy.vision": "some"})
+    client = app.test_client()
+    data = client.get(f"/a/{token}/donnees.json").get_json()
+    assert data["results"] is None and data["assessment"]["status"] == "draft"
+    by_id = {row["question_id"]: row for row in data["answers"]}
+    assert by_id["strategy.vision"]["answer"] == "Quelques idées"
+    assert by_id["data.quality"]["value"] is None and by_id["data.quality"]["answer"] is None
+    lines = list(csv.reader(io.StringIO(client.get(f"/a/{token}/donnees.csv").get_data(as_text=True)[1:]),
+                            delimiter=";"))
+    assert lines[1][3] == "en cours" and lines[1][11] == ""  # no score
+
+
+def test_the_csv_has_a_bom_semicolons_and_one_row_per_question(app):
+    answers = best_answers(mini(app)) | {"data.wish": "=HYPERLINK(\"http://x\")"}
+    assessment_id, token = create_assessment(app, answers, submit=True)
+    response = app.test_client().get(f"/a/{token}/donnees.csv")
+    assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
+    assert f'filename="diagnostic-ia-{assessment_id}.csv"' in response.headers["Content-Disposition"]
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    header, lines = rows[0], rows[1:]
+    assert header[:3] == ["Diagnostic n°", "Questionnaire", "Version du questionnaire"]
+    assert len(lines) == len(mini(app).questions)
+    vision = next(line for line in lines if line[7] == "strategy.vision")
+    assert vision[0] == str(assessment_id) and vision[1] == "Mini diagnostic" and vision[2] == "1"
+    assert vision[8] == "Avez-vous une vision de l'IA ?" and vision[9] == "clear"
+    assert vision[10] == "Une feuille de route" and vision[11] == "100,0" and vision[12] == "100,0"
+    assert vision[13] == "Transformation"
+    practices = next(line for line in lines if line[7] == "data.practices")
+    assert practices[10] == "Sauvegardes ; Inventaire des données"
+    wish = next(line for line in lines if line[7] == "data.wish")
+    assert wish[10].startswith("'=")  # never run as a formula
+
+
+def test_pages_link_to_the_downloads_and_a_wrong_link_downloads_nothing(app):
+    _id, draft = create_assessment(app, best_answers(mini(app)))
+    _id, done = create_assessment(app, best_answers(mini(app)), submit=True)
+    client = app.test_client()
+    for url, token in ((f"/a/{draft}/verification", draft), (f"/a/{draft}/enregistre", draft),
+                       (f"/a/{done}/resultats", done)):
+        page = client.get(url).get_data(as_text=True)
+        assert f"/a/{token}/donnees.json" in page and f"/a/{token}/donnees.csv" in page, url
+    assert client.get("/a/not-a-token/donnees.json").status_code == 404
+    assert client.get("/a/not-a-token/donnees.csv").status_code == 404
+
+
 # -- numbers never reused ------------------------------------------------------------------------
 
 
