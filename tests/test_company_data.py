@@ -308,3 +308,130 @@ def test_advisors_notes_keep_their_lines_but_lose_control_characters(tmp_path):
     assert [n["body"] for n in workspace.notes(database, assessment_id)] == ["Rappeler en janvier\n[2JPuis en mars"]
     database.close()
     assert client.post(f"/conseiller/evaluations/{assessment_id}/notes", data={"body": "\x00\x1b"}).status_code == 422
+
+
+# -- privacy notice (GDPR article 13) ------------------------------------------------------------
+
+
+def test_the_privacy_page_names_the_controller_bases_recipients_retention_rights_and_the_cnil(tmp_path):
+    app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini",
+                   CONTROLLER_NAME="Cité de l'IA <Lille>", CONTROLLER_CONTACT="rgpd@cite-ia.example",
+                   DPO_CONTACT="dpo@cite-ia.example", RETENTION_DAYS=730, RETENTION_DRAFT_DAYS=90)
+    page = app.test_client().get("/confidentialite").get_data(as_text=True)
+    assert "Cité de l&#39;IA &lt;Lille&gt;" in page
+    assert "rgpd@cite-ia.example" in page and "dpo@cite-ia.example" in page
+    assert "non renseigné" not in page
+    for words in ("article 6.1.b du RGPD", "votre consentement (article 6.1.a du RGPD)", "intérêt légitime",
+                  "Qui reçoit vos données", "pour votre région seulement",
+                  "pendant 90 jours est supprimé", "supprimé 730 jours après sa validation",
+                  "Portabilité", "JSON", "Effacement", "retrait de votre consentement",
+                  'href="https://www.cnil.fr/fr/plaintes"'):
+        assert words in page, words
+
+
+def test_without_a_controller_the_page_says_so_and_the_start_up_warns(tmp_path, caplog, monkeypatch):
+    for variable in ("ASSESSOR_CONTROLLER_NAME", "ASSESSOR_CONTROLLER_CONTACT", "ASSESSOR_DPO_CONTACT"):
+        monkeypatch.delenv(variable, raising=False)
+    with caplog.at_level("WARNING"):
+        app = make_app(tmp_path, TESTING=False, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini")
+    assert "ASSESSOR_CONTROLLER_NAME, ASSESSOR_CONTROLLER_CONTACT, ASSESSOR_DPO_CONTACT" in caplog.text
+    page = app.test_client().get("/confidentialite").get_data(as_text=True)
+    assert "n'a pas indiqué toutes ses coordonnées" in page
+    assert page.count("non renseigné par l'organisme qui déploie ce service") == 3
+    assert "pendant 183 jours" in page and "supprimé 1095 jours après" in page
+
+
+def test_the_controller_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSESSOR_CONTROLLER_NAME", "CCI Occitanie")
+    monkeypatch.setenv("ASSESSOR_RETENTION_DAYS", "400")
+    app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini")
+    assert app.config["CONTROLLER_NAME"] == "CCI Occitanie" and app.config["RETENTION_DAYS"] == 400
+
+
+def test_every_setting_is_in_the_readme_configuration_table():
+    from pathlib import Path
+
+    from assessor.config import _ENV
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [variable for variable in _ENV if f"| `{variable}`" not in readme]
+    assert not missing, missing
+
+
+# -- retention -----------------------------------------------------------------------------------
+
+
+def _aged(app, *, created: str, submitted: str | None = None, **profile) -> tuple[int, str]:
+    """An assessment created (and submitted) on these days, untouched since."""
+    answers = best_answers(mini(app)) if submitted else {"strategy.vision": "some"}
+    assessment_id, token = create_assessment(app, answers, submit=bool(submitted), **profile)
+    database = connect(app.config["DATABASE"])
+    database.execute("update assessments set created_at = ?, updated_at = ?, submitted_at = ? where id = ?",
+                     [f"{created}T10:00:00+00:00", f"{submitted or created}T10:00:00+00:00",
+                      f"{submitted}T10:00:00+00:00" if submitted else None, assessment_id])
+    database.close()
+    return assessment_id, token
+
+
+def _ids(app) -> set[int]:
+    database = connect(app.config["DATABASE"])
+    try:
+        return {row[0] for row in database.execute("select id from assessments")}
+    finally:
+        database.close()
+
+
+def test_retention_purge_deletes_old_drafts_and_old_diagnostics_with_what_hangs_on_them(app):
+    from assessor import reporting
+    from assessor.store import advisors as workspace
+
+    old_draft, _ = _aged(app, created="2026-01-10")             # untouched for more than 183 days
+    recent_draft, _ = _aged(app, created="2026-09-01")
+    old, old_token = _aged(app, created="2023-05-02", submitted="2023-05-03")   # more than 1095 days
+    kept, _ = _aged(app, created="2024-02-01", submitted="2024-02-02")
+    follow_up, follow_token = _aged(app, created="2026-03-01", submitted="2026-03-02", previous_id=old)
+    demo, _ = _aged(app, created="2020-01-01", submitted="2020-01-02", is_demo=True)
+    database = connect(app.config["DATABASE"])
+    advisor = workspace.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
+    workspace.add_note(database, old, advisor, "Rappeler")
+    database.close()
+    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    cache.put(old, "key", b"%PDF-1.7 old %%EOF")
+    cache.put(kept, "key", b"%PDF-1.7 kept %%EOF")
+    runner = app.test_cli_runner()
+
+    dry = runner.invoke(args=["retention", "purge", "--dry-run", "--as-of", "2026-12-01"])
+    assert dry.exit_code == 0, dry.output
+    assert f"would delete draft {old_draft}" in dry.output and f"would delete diagnostic {old}" in dry.output
+    assert "would delete 1 draft(s) untouched since 2026-06-01 and 1 diagnostic(s) validated before 2023-12-02" \
+        in dry.output
+    assert _ids(app) == {old_draft, recent_draft, old, kept, follow_up, demo}
+
+    result = runner.invoke(args=["retention", "purge", "--as-of", "2026-12-01"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 draft(s)" in result.output and "1 cached report(s)" in result.output
+    assert _ids(app) == {recent_draft, kept, follow_up, demo}
+    client = app.test_client()
+    assert client.get(f"/a/{old_token}").status_code == 404
+    assert client.get(f"/a/{follow_token}/resultats").status_code == 200  # on its own now
+    database = connect(app.config["DATABASE"])
+    assert database.execute("select previous_id from assessments where id = ?", [follow_up]).fetchone()[0] is None
+    assert database.execute("select count(*) from notes").fetchone()[0] == 0
+    assert database.execute("select count(*) from answers where assessment_id in (?, ?)",
+                            [old, old_draft]).fetchone()[0] == 0
+    database.close()
+    assert not cache.path(old, "key").exists() and cache.path(kept, "key").exists()
+
+    again = runner.invoke(args=["retention", "purge", "--as-of", "2026-12-01"])
+    assert "deleted 0 draft(s)" in again.output and "0 diagnostic(s)" in again.output
+
+
+def test_retention_periods_come_from_the_settings(tmp_path):
+    app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini",
+                   RETENTION_DRAFT_DAYS=10, RETENTION_DAYS=30)
+    draft, _ = _aged(app, created="2026-11-15")
+    diagnostic, _ = _aged(app, created="2026-10-20", submitted="2026-10-25")
+    result = app.test_cli_runner().invoke(args=["retention", "purge", "--as-of", "2026-12-01"])
+    assert result.exit_code == 0, result.output
+    assert _ids(app) == set()
+    assert f"deleted draft {draft}" in result.output and f"deleted diagnostic {diagnostic}" in result.output
