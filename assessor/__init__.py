@@ -78,4 +78,8 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
 
     reporting_cli.register_cli(app)
     cli.init_app(app)
+    missing = [f"ASSESSOR_{key}" for key in settings.CONTROLLER_SETTINGS if not app.config.get(key)]
+    if missing and not app.testing:
+        app.logger.warning("the privacy page cannot name the data controller (GDPR article 13): set %s",
+                           ", ".join(missing))
     return app

@@ -22,7 +22,7 @@ from . import clock
 from . import results as results_view
 from .auth import EmptyForm
 from .db import get_db
-from .forms import ProfileForm, QueryForm, special_labels, table_choices
+from .forms import ProfileForm, QueryForm, clean_text, special_labels, table_choices
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Questionnaire, is_visible
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from .store import advisors as workspace
@@ -268,7 +268,7 @@ class NoteForm(FlaskForm):
     body = TextAreaField(_l("Nouvelle note"), validators=[
         DataRequired(_l("La note est vide.")),
         Length(max=5000, message=_l("Une note ne peut pas dépasser 5 000 caractères."))],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+        filters=[clean_text])
 
 
 class FollowupForm(FlaskForm):

@@ -11,6 +11,7 @@ from .errors import redisplay_on_csrf_error
 from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
 from .questionnaire import Questionnaire, is_visible
 from .scoring import check_answers, score
+from .store import advisors as workspace
 from .store import assessments as store
 from .web import current_questionnaire, lang, questionnaire_for
 
@@ -178,22 +179,70 @@ def _pdf_response(pdf: bytes, assessment: dict) -> Response:
     })
 
 
+def _export(token: str) -> tuple[dict, str]:
+    """Return the company's data (GDPR article 20) and the file name, without the token."""
+    from .portability import export_data
+
+    assessment, questionnaire = _load(token)
+    answers = store.answers(get_db(), assessment["id"])
+    result = score(questionnaire, answers, assessment["size_band"]) if assessment["status"] == "submitted" else None
+    return export_data(assessment, questionnaire, answers, result, lang()), f"diagnostic-ia-{assessment['id']}"
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/a/<token>/donnees.json")
+def export_json(token: str):
+    """Download the answers and results as JSON (right to data portability)."""
+    from .portability import as_json
+
+    data, name = _export(token)
+    return _download(as_json(data), "application/json", f"{name}.json")
+
+
+@bp.route("/a/<token>/donnees.csv")
+def export_csv(token: str):
+    """Download the answers and results as CSV, one row per question, for a spreadsheet."""
+    from .portability import as_csv
+
+    data, name = _export(token)
+    return _download(as_csv(data), "text/csv", f"{name}.csv")
+
+
 @bp.route("/a/<token>/supprimer", methods=["GET", "POST"])
 @redisplay_on_csrf_error
 def erase(token: str):
-    """Let the company erase its diagnostic itself (the link is its only key: no account)."""
+    """Let the company erase its diagnostics itself (the link is its only key: no account).
+
+    From any link of a follow-up chain, the whole chain goes by default: each follow-up carries the
+    company's name and e-mail, so nothing of the company remains; "only this one" is still offered.
+    """
     assessment, _questionnaire = _load(token)
-    form = EraseForm()
+    db = get_db()
+    chain = workspace.chain(db, assessment["id"]) or [assessment]
+    form = EraseForm(count=len(chain))
     if not g.get("csrf_expired") and form.validate_on_submit():
         from .reporting import ReportCache  # the cache only: WeasyPrint is not imported
 
-        store.delete(get_db(), assessment["id"])
-        ReportCache(current_app.config["REPORT_CACHE_DIR"]).forget(assessment["id"])
-        current_app.logger.info("assessment %s erased by its owner", assessment["id"])
-        flash(_("Votre diagnostic et toutes ses réponses ont été supprimés."), "success")
+        if form.scope.data == "this":
+            erased = [assessment["id"]] if store.delete(db, assessment["id"]) else []
+        else:
+            erased = workspace.erase_chain(db, assessment["id"])
+        cache = ReportCache(current_app.config["REPORT_CACHE_DIR"])
+        for erased_id in erased:
+            cache.forget(erased_id)
+        current_app.logger.info("assessment(s) %s erased by their owner", ", ".join(map(str, erased)))
+        if len(erased) > 1:
+            flash(_("Vos %(count)d diagnostics et toutes leurs réponses ont été supprimés.", count=len(erased)),
+                  "success")
+        else:
+            flash(_("Votre diagnostic et toutes ses réponses ont été supprimés."), "success")
         return redirect(url_for("assess.home"))
     status = 422 if form.errors else 200
-    return render_template("erase.html", form=form, assessment=assessment, token=token), status
+    return render_template("erase.html", form=form, assessment=assessment, token=token, chain=chain), status
 
 
 @bp.route("/methodologie")

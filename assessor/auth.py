@@ -41,7 +41,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import clock
 from .db import get_db
-from .forms import table_choices
+from .forms import clean_line, table_choices
 from .referential import REGIONS
 from .store import advisors as store
 from .web import is_safe_next, lang
@@ -161,8 +161,7 @@ def _region_choices() -> list:
 
 
 class AdvisorForm(FlaskForm):
-    name = StringField(_l("Nom"), validators=[Optional(), Length(max=120)],
-                       filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    name = StringField(_l("Nom"), validators=[Optional(), Length(max=120)], filters=[clean_line])
     regions = RegionsField(_l("Régions suivies"), validate_choice=True)
     is_admin = BooleanField(_l("Administrateur (gère les comptes, voit tous les diagnostics)"))
     active = BooleanField(_l("Compte actif"), default=True)

@@ -207,7 +207,52 @@ def backup_command(target: str) -> None:
     click.echo(f"backup written to {target}")
 
 
+@click.group("retention")
+def retention_group() -> None:
+    """Enforce the retention periods stated on the privacy page."""
+
+
+@retention_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Count the periods back from this day (YYYY-MM-DD) instead of today.")
+@with_appcontext
+def retention_purge_command(dry_run: bool, as_of: Any) -> None:
+    """Delete drafts untouched for ASSESSOR_RETENTION_DRAFT_DAYS and diagnostics validated more than
+    ASSESSOR_RETENTION_DAYS ago, with their answers, notes and cached PDFs."""
+    import datetime as dt
+
+    from .db import connect
+    from .reporting import ReportCache  # the cache only: WeasyPrint is not imported
+    from .store import assessments as store
+
+    config = current_app.config
+    today = as_of.date() if as_of else clock.today()
+    drafts_day = today - dt.timedelta(days=int(config["RETENTION_DRAFT_DAYS"]))
+    submitted_day = today - dt.timedelta(days=int(config["RETENTION_DAYS"]))
+    drafts_since, submitted_before = clock.day_start(drafts_day), clock.day_start(submitted_day)
+    db = connect(config["DATABASE"])
+    try:
+        rows = store.purge_expired(db, drafts_since, submitted_before, dry_run=dry_run)
+        drafts = sum(1 for row in rows if row["status"] == "draft")
+        verb = "would delete" if dry_run else "deleted"
+        for row in rows:
+            if row["status"] == "draft":
+                click.echo(f"{verb} draft {row['id']} (last saved {row['updated_at']})")
+            else:
+                click.echo(f"{verb} diagnostic {row['id']} (validated {row['submitted_at']})")
+        reports = 0
+        if rows and not dry_run:
+            reports = ReportCache(config["REPORT_CACHE_DIR"]).forget_many(row["id"] for row in rows)
+    finally:
+        db.close()
+    click.echo(f"{verb} {drafts} draft(s) untouched since {drafts_day} and {len(rows) - drafts} "
+               f"diagnostic(s) validated before {submitted_day}"
+               + ("" if dry_run else f", {reports} cached report(s)"))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(retention_group)
 

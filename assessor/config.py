@@ -17,7 +17,16 @@ _ENV = {
     "ASSESSOR_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "ASSESSOR_TIMEZONE": ("TIMEZONE", str),
     "ASSESSOR_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "ASSESSOR_CONTROLLER_NAME": ("CONTROLLER_NAME", str),
+    "ASSESSOR_CONTROLLER_CONTACT": ("CONTROLLER_CONTACT", str),
+    "ASSESSOR_DPO_CONTACT": ("DPO_CONTACT", str),
+    "ASSESSOR_RETENTION_DRAFT_DAYS": ("RETENTION_DRAFT_DAYS", int),
+    "ASSESSOR_RETENTION_DAYS": ("RETENTION_DAYS", int),
 }
+
+# The data controller (GDPR article 13): the organisation that deploys assessor, shown on the
+# privacy page. Without them the page says they are missing and the start-up logs a warning.
+CONTROLLER_SETTINGS = ("CONTROLLER_NAME", "CONTROLLER_CONTACT", "DPO_CONTACT")
 
 
 def defaults(instance_path: str) -> dict:
@@ -54,6 +63,14 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_IP": 20,
         "LOGIN_LOCK_SECONDS": 15 * 60,
         "LOGIN_FORGET_SECONDS": 24 * 3600,
+        "CONTROLLER_NAME": "",
+        "CONTROLLER_CONTACT": "",
+        "DPO_CONTACT": "",
+        # Retention, enforced by ``flask retention purge``: a draft nobody touched for six months is
+        # abandoned; a diagnostic is kept three years, the time of a support programme and of the
+        # follow-ups that measure its effect (CNIL: no longer than the purpose needs).
+        "RETENTION_DRAFT_DAYS": 183,
+        "RETENTION_DAYS": 3 * 365,
     }
 
 

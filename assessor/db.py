@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 
@@ -9,8 +10,23 @@ import sqlite_utils
 from flask import Flask, current_app, g
 
 
+def create_private(path: str) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (0600), unless it exists.
+
+    SQLite creates a database with mode 0644, and its -wal and -shm files with the database's mode:
+    the company data would be readable by every account on the machine.
+    """
+    if path in ("", ":memory:"):  # temporary databases: no file
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def connect(path: str) -> sqlite_utils.Database:
     """Open the database with WAL, synchronous=NORMAL, foreign keys and a busy timeout."""
+    create_private(path)
     conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -53,8 +69,10 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
 
 
 def backup(source_path: str, target_path: str) -> None:
-    """Copy the live database to a file with the online backup API."""
+    """Copy the live database to a file with the online backup API; the copy is 0600."""
     source = sqlite3.connect(source_path)
+    create_private(target_path)
+    os.chmod(target_path, 0o600)  # an older file of the same name, made before modes were fixed
     target = sqlite3.connect(target_path)
     try:
         source.backup(target)

@@ -1,6 +1,7 @@
 """WTForms classes: the company profile, and one form per questionnaire section built from the data."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -9,11 +10,31 @@ from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import Form
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_LENGTH, Dimension, Question
 from .referential import DEPARTMENTS, NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS
+
+
+# C0 and C1 control characters (NUL, escape, bell…), which no keyboard types: they break exports,
+# terminals and PDFs. Tab, line feed and carriage return are handled apart.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_line(value: Any) -> Any:
+    """Filter for a one-line field: control characters dropped, line breaks and tabs made spaces,
+    outer spaces stripped (so that a name of spaces is an empty name, refused as such)."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROLS.sub("", re.sub(r"[\t\r\n]", " ", value)).strip()
+
+
+def clean_text(value: Any) -> Any:
+    """Filter for a text area: control characters dropped, line breaks kept (as \\n), outer spaces stripped."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def table_choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = False,
@@ -23,6 +44,9 @@ def table_choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool 
     choices = [SelectChoice(code, f"{code} – {labels[index]}" if with_code else labels[index])
                for code, labels in table.items()]
     return ([SelectChoice("", placeholder)] if placeholder is not None else []) + choices
+
+
+NAME_MAX_LENGTH = 200
 
 
 class QueryForm(Form):
@@ -36,18 +60,29 @@ class QueryForm(Form):
 class EraseForm(FlaskForm):
     """Confirm the erasure of a diagnostic: a box to tick, so that no stray click deletes it."""
 
-    confirm = BooleanField(_l("Je confirme : supprimer définitivement ce diagnostic et toutes ses réponses."),
+    # When the company took the diagnostic more than once, the whole chain goes by default: a
+    # follow-up copies the company's name and e-mail, so erasing one link would leave them behind.
+    scope = RadioField(_l("Que voulez-vous supprimer ?"), default="chain", validators=[Optional()])
+    confirm = BooleanField(_l("Je confirme : supprimer définitivement, avec toutes les réponses."),
                            validators=[InputRequired(_l("Cochez la case pour confirmer la suppression."))])
+
+    def __init__(self, *args: Any, count: int = 1, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.scope.choices = [
+            SelectChoice("chain", _l("Les %(count)d diagnostics de l'entreprise : le premier et ses suivis "
+                                     "(recommandé, rien ne reste)", count=count)),
+            SelectChoice("this", _l("Seulement ce diagnostic"))]
 
 
 class ProfileForm(FlaskForm):
     """The company profile asked before the questionnaire."""
 
+    # DataRequired, not InputRequired: it checks the name once cleaned, so spaces alone are refused.
     company_name = StringField(
         _l("Nom de l'entreprise *"),
-        validators=[InputRequired(_l("Indiquez le nom de votre entreprise.")),
-                    Length(max=200, message=_l("Le nom ne peut pas dépasser 200 caractères."))],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+        validators=[DataRequired(_l("Indiquez le nom de votre entreprise.")),
+                    Length(max=NAME_MAX_LENGTH, message=_l("Le nom ne peut pas dépasser 200 caractères."))],
+        filters=[clean_line], render_kw={"maxlength": NAME_MAX_LENGTH})
     size_band = RadioField(_l("Effectif *"), validators=[InputRequired(_l("Choisissez la taille de votre entreprise."))])
     sector = SelectField(_l("Secteur d'activité (section NAF) *"),
                          validators=[InputRequired(_l("Choisissez votre secteur d'activité."))])
@@ -57,7 +92,7 @@ class ProfileForm(FlaskForm):
     email = StringField(
         _l("Adresse e-mail (facultative)"),
         validators=[Length(max=254, message=_l("L'adresse e-mail est trop longue."))],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v])
+        filters=[clean_line], render_kw={"maxlength": 254})
     consent_contact = BooleanField(_l("J'accepte d'être contacté(e) par un conseiller au sujet de ce diagnostic."))
     consent_stats = BooleanField(_l("J'accepte que mes réponses, rendues anonymes, servent aux statistiques régionales."))
 
@@ -127,7 +162,7 @@ def _question_field(question: Question, lang: str):
     specials = [(v, lbl) for v, lbl in special_labels().items()
                 if (v == DONT_KNOW and question.dont_know) or (v == NOT_APPLICABLE and question.not_applicable)]
     if question.type == "text":
-        return TextAreaField(label, validators=[Optional(), Length(
+        return TextAreaField(label, filters=[clean_text], validators=[Optional(), Length(
             max=TEXT_MAX_LENGTH, message=_l("Votre réponse ne peut pas dépasser %(max)d caractères.",
                                             max=TEXT_MAX_LENGTH))])
     choices = [SelectChoice(o.value, o.label.get(lang)) for o in question.options] + [

@@ -221,3 +221,65 @@ def m004_login_throttles(db: Database) -> None:
         primary key (kind, email, address))""")
     db["login_throttles"].create_index(["last_failed_at"], index_name="idx_login_throttles_last_failed_at")
     db["login_failures"].drop()
+
+
+# -- company data (appended) --------------------------------------------------------------------
+
+
+@migrations(transactional=False)
+def m005_assessment_numbers_never_reused(db: Database) -> None:
+    """Rebuild ``assessments`` with ``INTEGER PRIMARY KEY AUTOINCREMENT``: an erased diagnostic's
+    number is never given to another company (a bookmark, a CSV line or a PDF name named it).
+
+    ``table.transform()`` cannot add AUTOINCREMENT, so this is SQLite's twelve-step rebuild: foreign
+    keys off (``answers`` and ``notes`` point to the table, and a pragma cannot change inside a
+    transaction), copy into a new table made from the current definition, swap, then recreate the
+    indexes and triggers (the statistics!) from their own SQL and check the foreign keys before
+    committing. ``sqlite_sequence`` starts from the highest number in use: numbers erased before
+    this migration cannot be known.
+    """
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            _rebuild_with_autoincrement(db, "assessments")
+            problems = db.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"foreign keys broken by the assessments rebuild: {problems[:5]}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+def _rebuild_with_autoincrement(db: Database, table: str) -> None:
+    """Rebuild ``table`` (an ``id INTEGER PRIMARY KEY`` table) with AUTOINCREMENT; call inside a
+    write transaction with foreign keys off. Does nothing if it is done already (another process
+    starting at the same time did it while this one waited for the lock)."""
+    import re
+
+    sql = db.execute("select sql from sqlite_master where type = 'table' and name = ?", [table]).fetchone()[0]
+    if re.search(r"\bautoincrement\b", sql, re.IGNORECASE):
+        return
+    temporary = f"{table}_rebuilt"
+    new_sql, replaced = re.subn(r'("id"|\[id\]|\bid)\s+integer\s+primary\s+key',
+                                r"\1 INTEGER PRIMARY KEY AUTOINCREMENT", sql, count=1, flags=re.IGNORECASE)
+    if not replaced:
+        raise RuntimeError(f"{table}: no 'id INTEGER PRIMARY KEY' column in {sql!r}")
+    new_sql = re.sub(rf'^CREATE TABLE\s+("{table}"|\[{table}\]|{table})', f'CREATE TABLE "{temporary}"',
+                     new_sql, count=1, flags=re.IGNORECASE)
+    kept = [row[0] for row in db.execute(
+        "select sql from sqlite_master where tbl_name = ? and type in ('index', 'trigger') and sql is not null "
+        "order by type = 'trigger', name", [table])]
+    columns = ", ".join(f'"{row[1]}"' for row in db.execute(f'pragma table_info("{table}")'))
+    db.execute(new_sql)
+    db.execute(f'insert into "{temporary}" ({columns}) select {columns} from "{table}"')
+    db.execute(f'drop table "{table}"')
+    db.execute(f'alter table "{temporary}" rename to "{table}"')
+    for statement in kept:
+        db.execute(statement)
+    highest = db.execute(f'select coalesce(max(id), 0) from "{table}"').fetchone()[0]
+    db.execute("delete from sqlite_sequence where name = ?", [table])
+    db.execute("insert into sqlite_sequence (name, seq) values (?, ?)", [table, highest])

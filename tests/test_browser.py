@@ -4,6 +4,7 @@ axe-core runs on every page of the journey: any violation of serious or critical
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import threading
@@ -18,7 +19,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from assessor.db import connect  # noqa: E402
-from tests.conftest import make_app  # noqa: E402
+from tests.conftest import create_assessment, make_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -156,16 +157,33 @@ def test_newcomer_completes_the_diagnostic_resumes_and_downloads_the_pdf(live_se
         assert "Atelier Lefèvre" in text
         assert "/100" in text
 
-    # the company deletes its diagnostic: a box to tick first, then everything goes
+    # the company downloads its data (GDPR article 20)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="télécharger vos réponses et résultats (JSON)").click()
+    assert download_info.value.suggested_filename.startswith("diagnostic-ia-")
+    data = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
+    assert data["profile"]["company_name"] == COMPANY and data["results"]["overall"] is not None
+
+    # it took the diagnostic again: the erasure offers the whole chain, ticked by default
+    from assessor.store import assessments as store
+
+    database = connect(app.config["DATABASE"])
+    first = store.by_token(database, resume_url.rsplit("/", 1)[1])
+    database.close()
+    create_assessment(app, previous_id=first["id"], company_name=COMPANY)
     page.get_by_role("link", name="Supprimer ce diagnostic et mes réponses").click()
+    assert page.get_by_label("Les 2 diagnostics de l'entreprise", exact=False).is_checked()
     assert_accessible(axe, page)
     page.get_by_role("button", name="Supprimer définitivement").click()
     assert page.locator("#error-summary").is_visible()
     assert_accessible(axe, page)
-    page.get_by_label("Je confirme : supprimer définitivement ce diagnostic et toutes ses réponses.").check()
+    page.get_by_label("Je confirme : supprimer définitivement, avec toutes les réponses.").check()
     page.get_by_role("button", name="Supprimer définitivement").click()
-    assert "Votre diagnostic et toutes ses réponses ont été supprimés." in page.content()
+    assert "Vos 2 diagnostics et toutes leurs réponses ont été supprimés." in page.content()
     assert page.goto(resume_url).status == 404
+    page.goto(base_url + "/confidentialite")
+    assert page.get_by_role("link", name="https://www.cnil.fr/fr/plaintes").is_visible()
+    assert_accessible(axe, page)
     context.close()
 
 

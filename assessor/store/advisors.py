@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from .. import clock
 from ..db import write_transaction
-from .assessments import now_iso
+from .assessments import delete_where, now_iso
 
 FOLLOWUP_STATUSES = ("nouveau", "contacté", "en accompagnement", "clos")
 PAGE_SIZE = 50
@@ -397,3 +397,16 @@ def first_of_chain(db: Database, assessment: dict[str, Any]) -> dict[str, Any] |
     if row is None:
         return None
     return next(iter(db.query("select * from assessments where id = ?", [row[0]])), None)
+
+
+def erase_chain(db: Database, assessment_id: int) -> list[int]:
+    """Erase a company's whole follow-up chain (the first diagnostic and every follow-up) with
+    their answers and notes; return the ids that went (the caller forgets their cached PDFs).
+
+    The chain is read inside the write transaction, so a follow-up started meanwhile goes too.
+    """
+    with write_transaction(db):
+        ids = [row["id"] for row in chain(db, assessment_id)]
+        if ids:
+            delete_where(db, f"id in ({','.join('?' * len(ids))})", ids)
+    return ids

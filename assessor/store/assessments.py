@@ -136,3 +136,28 @@ def previous(db: Database, assessment: dict[str, Any]) -> dict[str, Any] | None:
     if not assessment.get("previous_id"):
         return None
     return get(db, assessment["previous_id"])
+
+
+_EXPIRED = ("is_demo = 0 and ((status = 'draft' and coalesce(updated_at, created_at) < ?) "
+            "or (status = 'submitted' and submitted_at < ?))")
+
+
+def purge_expired(db: Database, drafts_untouched_since: str, submitted_before: str, *,
+                  dry_run: bool = False) -> list[dict[str, Any]]:
+    """Delete the assessments past their retention, with their answers and notes; return them.
+
+    Past their retention: drafts not saved since ``drafts_untouched_since`` and diagnostics
+    submitted before ``submitted_before`` (stored UTC timestamps). A later follow-up loses its link
+    to a deleted one and stays. Demo data is not personal data: ``demo purge`` removes it. The rows
+    are read and deleted in one transaction, so a draft saved meanwhile is kept.
+    """
+    params = [drafts_untouched_since, submitted_before]
+    select = ("select id, status, created_at, updated_at, submitted_at from assessments "
+              f"where {_EXPIRED} order by id")
+    if dry_run:
+        return list(db.query(select, params))
+    with write_transaction(db):
+        rows = list(db.query(select, params))
+        if rows:
+            delete_where(db, _EXPIRED, params)
+    return rows
