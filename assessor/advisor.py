@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import (Blueprint, Flask, Response, abort, flash, redirect, render_template, request,
+from flask import (Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -48,6 +48,16 @@ def _any(label: str) -> list[tuple[str, str]]:
     return [("", label)]
 
 
+# The days a filter may name: far wider than the service's life, far narrower than what the
+# conversion of a Paris day to UTC can handle (year 1 or 9999 overflowed it).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def _sensible_day(form, field: DateField) -> None:
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Choisissez une date entre le 1er janvier 2000 et le 31 décembre 2100."))
+
+
 class FilterForm(QueryForm):
     """The list's filters: a GET form, so that a filtered list is a link (no CSRF token needed)."""
 
@@ -59,8 +69,8 @@ class FilterForm(QueryForm):
     status = SelectField(_l("Suivi"), validators=[Optional()])
     state = SelectField(_l("État du diagnostic"), validators=[Optional()])
     mode = SelectField(_l("Mode"), validators=[Optional()])
-    date_from = DateField(_l("Validé à partir du"), validators=[Optional()])
-    date_to = DateField(_l("Validé jusqu'au"), validators=[Optional()])
+    date_from = DateField(_l("Validé à partir du"), validators=[Optional(), _sensible_day])
+    date_to = DateField(_l("Validé jusqu'au"), validators=[Optional(), _sensible_day])
     mine = BooleanField(_l("Seulement les diagnostics qui me sont attribués"))
     demo = BooleanField(_l("Inclure les données de démonstration"))
     sort = SelectField(_l("Trier par"), validators=[Optional()])
@@ -111,7 +121,10 @@ def _filter_form() -> FilterForm:
 @bp.route("/")
 @login_required
 def index():
-    form = _filter_form()
+    return _render_list(_filter_form())
+
+
+def _render_list(form: FilterForm, status: int = 200):
     try:
         page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
     except ValueError:
@@ -121,7 +134,7 @@ def index():
     return render_template(
         "advisor/index.html", form=form, page=page, args=args, count_cap=workspace.COUNT_CAP,
         followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
-        level_label=_level_label)
+        level_label=_level_label), status
 
 
 def _level_label(level_id: str | None) -> str:
@@ -193,23 +206,36 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
     decode = json.loads
     local_time = _local_time_formatter()
 
-    for number, (assessment_id, created_at, submitted_at, company, region, department, size, sector, status,
-                 followup, mode, overall, level, floor_level, confidence, scores, is_demo) in enumerate(rows, 1):
-        for key in (level, floor_level):
-            if key not in levels:
-                levels[key] = _level_label(key)
-        scores = decode(scores) if scores else {}
-        writer.writerow([csv_cell(v) for v in (
-            assessment_id, local_time(created_at), local_time(submitted_at), company, regions.get(region, region),
-            department, sizes.get(size, size), sector, states.get(status, status), followups.get(followup, followup),
-            modes.get(mode, mode), _float(overall), levels[level], levels[floor_level],
-            _float(confidence * 100 if confidence is not None else None))]
-            + [yes_no[bool(is_demo)]] + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids])
-        if number % chunk == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    written = 0
+    try:
+        for number, (assessment_id, created_at, submitted_at, company, region, department, size, sector, status,
+                     followup, mode, overall, level, floor_level, confidence, scores, is_demo) in enumerate(rows, 1):
+            for key in (level, floor_level):
+                if key not in levels:
+                    levels[key] = _level_label(key)
+            scores = decode(scores) if scores else {}
+            writer.writerow([csv_cell(v) for v in (
+                assessment_id, local_time(created_at), local_time(submitted_at), company,
+                regions.get(region, region), department, sizes.get(size, size), sector, states.get(status, status),
+                followups.get(followup, followup), modes.get(mode, mode), _float(overall), levels[level],
+                levels[floor_level], _float(confidence * 100 if confidence is not None else None))]
+                + [yes_no[bool(is_demo)]] + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids])
+            written = number
+            if number % chunk == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    except Exception:  # the status went out with the header: only the file can tell
+        # A streamed export must never end silently: a file cut short would pass for a complete one.
+        current_app.logger.exception("CSV export interrupted after %d rows", written)
+        writer.writerow([csv_cell(incomplete_export_line())])
     yield buffer.getvalue()
+
+
+def incomplete_export_line() -> str:
+    """Return the last line of an export that an error cut short."""
+    return _("EXPORT INCOMPLET : une erreur a interrompu l'export, des lignes manquent. "
+             "Relancez l'export ; si l'erreur se répète, prévenez l'administrateur.")
 
 
 def _local_time_formatter() -> Callable[[str | None], str | None]:
@@ -246,8 +272,18 @@ def _float(value: Any) -> float | None:
 @bp.route("/export.csv")
 @login_required
 def export():
-    """Stream the filtered list as CSV (UTF-8 with BOM, ';'), in constant memory."""
-    filters, scope, dimensions = _filter_form().filters(), _scope(), _export_dimensions()
+    """Stream the filtered list as CSV (UTF-8 with BOM, ';'), in constant memory.
+
+    The filters are checked before the first byte: once streaming, the status is sent. A filter the
+    list would ignore is refused here, with the list and its message, rather than exporting more
+    than was asked.
+    """
+    form = _filter_form()
+    if form.errors:
+        flash(_("L'export n'a pas été fait : corrigez les filtres signalés ci-dessous puis exportez à nouveau."),
+              "error")
+        return _render_list(form, 422)
+    filters, scope, dimensions = form.filters(), _scope(), _export_dimensions()
 
     def generate() -> Iterator[str]:
         # The view's connection is closed when it returns: the stream opens its own, in the
@@ -339,13 +375,13 @@ def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None
         level_label=_level_label), status
 
 
-@bp.route("/evaluations/<int:assessment_id>")
+@bp.route("/evaluations/<id:assessment_id>")
 @login_required
 def detail(assessment_id: int):
     return _render_detail(_visible_or_404(assessment_id))
 
 
-@bp.route("/evaluations/<int:assessment_id>/notes", methods=["POST"])
+@bp.route("/evaluations/<id:assessment_id>/notes", methods=["POST"])
 @login_required
 def add_note(assessment_id: int):
     assessment = _visible_or_404(assessment_id)
@@ -357,7 +393,7 @@ def add_note(assessment_id: int):
     return redirect(url_for("advisor.detail", assessment_id=assessment_id, _anchor="notes"))
 
 
-@bp.route("/evaluations/<int:assessment_id>/suivi", methods=["POST"])
+@bp.route("/evaluations/<id:assessment_id>/suivi", methods=["POST"])
 @login_required
 def set_followup(assessment_id: int):
     assessment = _visible_or_404(assessment_id)
@@ -371,7 +407,7 @@ def set_followup(assessment_id: int):
     return redirect(url_for("advisor.detail", assessment_id=assessment_id, _anchor="suivi"))
 
 
-@bp.route("/evaluations/<int:assessment_id>/nouveau-diagnostic", methods=["POST"])
+@bp.route("/evaluations/<id:assessment_id>/nouveau-diagnostic", methods=["POST"])
 @login_required
 def restart(assessment_id: int):
     """Start a follow-up diagnostic of this company, filled in with the advisor (interview mode)."""
@@ -388,7 +424,7 @@ def restart(assessment_id: int):
     return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
 
 
-@bp.route("/evaluations/<int:assessment_id>/rapport.pdf")
+@bp.route("/evaluations/<id:assessment_id>/rapport.pdf")
 @login_required
 def report(assessment_id: int):
     assessment = _visible_or_404(assessment_id)

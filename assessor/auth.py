@@ -347,7 +347,7 @@ def _advisor_or_404(db, advisor_id: int) -> dict[str, Any]:
     return advisor
 
 
-@bp.route("/admin/comptes/<int:advisor_id>", methods=["GET", "POST"])
+@bp.route("/admin/comptes/<id:advisor_id>", methods=["GET", "POST"])
 @admin_required
 def account(advisor_id: int):
     db = get_db()
@@ -368,7 +368,7 @@ def account(advisor_id: int):
     return render_template("advisor/account.html", form=form, advisor=advisor, reset_form=EmptyForm()), status
 
 
-@bp.route("/admin/comptes/<int:advisor_id>/mot-de-passe", methods=["POST"])
+@bp.route("/admin/comptes/<id:advisor_id>/mot-de-passe", methods=["POST"])
 @admin_required
 def reset_password(advisor_id: int):
     db = get_db()

@@ -5,9 +5,12 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, Request, current_app, redirect, request, session, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from . import clock, referential
 from .questionnaire import Questionnaire, latest
@@ -84,7 +87,50 @@ def text_helpers(language: str) -> dict[str, Any]:
     }
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>``, the converter of every database id in a URL: 1 to 2**63 - 1, SQLite's integers.
+
+    Anything else is a 404 when the URL is matched, not an OverflowError in a query (``<int:>``
+    takes ``/evaluations/9223372036854775808``).
+    """
+
+    MAX = 2**63 - 1
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=self.MAX)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(self.MAX)):  # int() of 5,000 digits raises a ValueError
+            raise ValidationError()
+        return super().to_python(value)
+
+
+class FormRequest(Request):
+    """A request whose body is read as an HTML form, and only as one.
+
+    Every form of the app is an HTML form, but Flask-WTF reads a JSON body as the form (a malformed
+    one raised inside the form, a list or a nested value crashed the field that got it) and an
+    uploaded file as a field's value. So a body of any other type (JSON, text, XML) is refused with a
+    415 page as soon as anything reads the form (the CSRF check does, first), and uploaded files are
+    dropped: the app takes none.
+    """
+
+    FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        if self.method not in ("GET", "HEAD") and self.mimetype not in self.FORM_TYPES:
+            raise UnsupportedMediaType()
+        super()._load_form_data()
+        for upload in self.__dict__["files"].values():
+            upload.close()
+        self.__dict__["files"] = ImmutableMultiDict()
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = FormRequest
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(bp)
     app.after_request(_security_headers)
 
