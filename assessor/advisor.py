@@ -9,8 +9,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import (Blueprint, Flask, Response, abort, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import (Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template,
+                   request, stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -121,7 +121,8 @@ def index():
     return render_template(
         "advisor/index.html", form=form, page=page, args=args, count_cap=workspace.COUNT_CAP,
         followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
-        level_label=_level_label)
+        level_label=_level_label, today=clock.today(),
+        review_due=current_app.extensions["assessor.catalogue"].due_for_review(clock.today()))
 
 
 def _level_label(level_id: str | None) -> str:
