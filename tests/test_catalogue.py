@@ -194,3 +194,46 @@ def test_advisors_see_no_recheck_block_when_nothing_is_due(advisor_app):
     client = mini_app.test_client()
     assert login(client, "hdf@example.org").status_code == 302
     assert "à revérifier" not in client.get("/conseiller/").get_data(as_text=True)
+
+
+# -- the shipped catalogue (issue 11) -----------------------------------------------------------------
+
+def test_every_shipped_entry_was_checked_and_is_current():
+    for entry in CATALOGUE.entries:
+        assert entry.url.startswith("https://") and entry.source_url.startswith("https://"), entry.id
+        assert entry.verified_on <= TODAY <= entry.review_by, entry.id
+        assert entry.is_valid_on(TODAY), f"{entry.id} has expired: remove it"
+
+
+@pytest.mark.parametrize("region", METROPOLITAN)
+def test_every_metropolitan_region_has_its_own_entry_points(region):
+    regional = [e for e in CATALOGUE.entries if region in e.regions and not e.is_reading]
+    assert regional, f"{region} only gets national entries"
+    answers = worst_answers(AI)
+    shown = recommend_entries(AI, CATALOGUE, Profile(region, "10-49", "N"), score(AI, answers, "10-49"), "fr", TODAY)
+    assert any(region in r.entry.regions for r in shown), f"no regional entry recommended in {region}"
+
+
+@pytest.mark.parametrize("region", ["FR-HDF", "FR-OCC"])
+def test_hauts_de_france_and_occitanie_have_ten_regional_entries(region):
+    assert sum(1 for e in CATALOGUE.entries if region in e.regions) >= 10
+
+
+def test_the_wrong_and_outdated_entries_are_gone_or_fixed():
+    ids = {e.id for e in CATALOGUE.entries}
+    # an R&D call, an unconfirmed platform, a past event, a 2020 regional scheme (content-review §1.1)
+    assert not ids & {"osez-lia-pionniers-de-lia", "academie-ia", "cite-ia-summit", "region-idf-pack-ia"}
+    opco = CATALOGUE.entry("opco-trouver-son-opco").description.fr
+    assert "moins de 50 salariés" in opco and "IDCC" in opco
+    assert "près de 80 %" in CATALOGUE.entry("dreets-occitanie-etude-ia").description.fr
+    assert {"FR-OCC", "FR-NAQ"} <= set(CATALOGUE.entry("aerospace-valley").regions)
+    assert {"FR-OCC", "FR-PAC"} <= set(CATALOGUE.entry("eurobiomed").regions)
+    assert all(CATALOGUE.entry(i).is_reading for i in ("france-num-barometre", "cite-ia-barometre",
+                                                        "cite-ia-carnets-podcast", "cci-hdf-etude-ia-generative",
+                                                        "dreets-occitanie-etude-ia"))
+    assert sum(1 for e in CATALOGUE.entries if e.operator.startswith("Cité de l'IA")) <= 6
+
+
+def test_the_eleven_opcos_are_listed():
+    opcos = [e for e in CATALOGUE.entries if e.id.startswith("opco-") and e.id != "opco-trouver-son-opco"]
+    assert len(opcos) == 11
