@@ -237,3 +237,10 @@ def test_the_wrong_and_outdated_entries_are_gone_or_fixed():
 def test_the_eleven_opcos_are_listed():
     opcos = [e for e in CATALOGUE.entries if e.id.startswith("opco-") and e.id != "opco-trouver-son-opco"]
     assert len(opcos) == 11
+
+
+@pytest.mark.parametrize("name", ["ai-maturity-v1.yaml", "ai-maturity-v2.yaml"])
+def test_advice_names_cite_de_l_ia_only_as_the_hauts_de_france_actor(name):
+    lines = (ROOT / "questionnaires" / name).read_text(encoding="utf-8").splitlines()
+    texts = [line for line in lines if "Cité de l'IA" in line and not line.lstrip().startswith("#")]
+    assert texts and all("Hauts-de-France" in line for line in texts)
