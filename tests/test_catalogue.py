@@ -244,3 +244,33 @@ def test_advice_names_cite_de_l_ia_only_as_the_hauts_de_france_actor(name):
     lines = (ROOT / "questionnaires" / name).read_text(encoding="utf-8").splitlines()
     texts = [line for line in lines if "Cité de l'IA" in line and not line.lstrip().startswith("#")]
     assert texts and all("Hauts-de-France" in line for line in texts)
+
+
+def test_the_report_lists_readings_apart_from_the_programmes(tmp_path):
+    from assessor import report_context, reporting
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        context = report_context.sample_context(app, "fr", today=TODAY)
+        html = reporting.render_html(context, "fr").replace("\xa0", " ").replace("&#39;", "'")
+    assert context["readings"] and all(e.is_reading for e in context["readings"])
+    programmes = html.split('<section class="programmes">', 1)[1].split("</section>", 1)[0]
+    further = html.split('<section class="readings">', 1)[1].split("</section>", 1)[0]
+    assert "Pour aller plus loin" in further
+    for entry in context["readings"]:
+        assert entry.name.fr in further and entry.name.fr not in programmes
+
+
+def test_recommend_command_gives_readings_apart(tmp_path, monkeypatch):
+    import json
+
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(worst_answers(AI)), encoding="utf-8")
+    monkeypatch.setenv("ASSESSOR_QUESTIONNAIRES", str(ROOT / "questionnaires"))
+    result = CliRunner().invoke(cli.recommend_command, ["ai-maturity", str(path), "--region", "FR-HDF",
+                                                        "--size", "10-49", "--sector", "C"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    readings = {r["id"] for r in data["readings"]}
+    assert readings and all(CATALOGUE.entry(i).is_reading for i in readings)
+    assert not readings & {r["id"] for r in data["recommendations"]}
