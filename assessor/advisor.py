@@ -134,7 +134,8 @@ def _render_list(form: FilterForm, status: int = 200):
     return render_template(
         "advisor/index.html", form=form, page=page, args=args, count_cap=workspace.COUNT_CAP,
         followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
-        level_label=_level_label), status
+        level_label=_level_label, today=clock.today(),
+        review_due=current_app.extensions["assessor.catalogue"].due_for_review(clock.today())), status
 
 
 def _level_label(level_id: str | None) -> str:

@@ -1,6 +1,7 @@
 """Load and validate the programme catalogue (YAML) into frozen dataclasses. Pure module."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -12,11 +13,19 @@ from .questionnaire import SIZE_BANDS, Questionnaire, QuestionnaireError, Text, 
 from .referential import NAF_SECTIONS, REGIONS
 
 KINDS = ("awareness", "training", "certified_training", "diagnostic", "support", "funding", "network",
-         "event", "resource")
+         "event", "resource", "reading")
+# Studies, barometers, podcasts and opinion papers: worth reading, never a recommended next step.
+READING_KINDS = ("reading",)
+# Calls, events and announced programmes end: they must say when (valid_until).
+TIME_BOXED_KINDS = ("event",)
 NATIONAL = "national"
+# A source is re-read at least once a year; advisors are told a month ahead.
+REVIEW_MAX_MONTHS = 12
+REVIEW_NOTICE_DAYS = 30
 _ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEYS = {"id", "name", "operator", "kind", "description", "benefit", "regions", "sizes", "sectors",
-         "dimensions", "levels", "cost", "url", "contact", "source_url", "verified_on", "valid_until"}
+         "dimensions", "levels", "cost", "url", "contact", "source_url", "verified_on", "review_by",
+         "valid_until"}
 
 
 @dataclass(frozen=True)
@@ -33,18 +42,27 @@ class Entry:
     dimensions: tuple[str, ...]
     levels: tuple[str, ...]
     cost: Text | None
-    url: str | None
+    url: str
     contact: str | None
     source_url: str
     verified_on: dt.date
+    review_by: dt.date
     valid_until: dt.date | None
 
     @property
     def national(self) -> bool:
         return NATIONAL in self.regions
 
+    @property
+    def is_reading(self) -> bool:
+        return self.kind in READING_KINDS
+
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_until is None or day <= self.valid_until
+
+    def review_due(self, day: dt.date, notice_days: int = REVIEW_NOTICE_DAYS) -> bool:
+        """Tell whether the entry's sources must be re-read by ``day`` + ``notice_days``."""
+        return self.review_by <= day + dt.timedelta(days=notice_days)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the entry as plain JSON-ready data."""
@@ -56,7 +74,7 @@ class Entry:
             "regions": list(self.regions), "sizes": list(self.sizes), "sectors": list(self.sectors),
             "dimensions": list(self.dimensions), "levels": list(self.levels), "cost": text(self.cost),
             "url": self.url, "contact": self.contact, "source_url": self.source_url,
-            "verified_on": self.verified_on.isoformat(),
+            "verified_on": self.verified_on.isoformat(), "review_by": self.review_by.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
         }
 
@@ -72,17 +90,30 @@ class Catalogue:
                 return entry
         return None
 
+    def due_for_review(self, day: dt.date, notice_days: int = REVIEW_NOTICE_DAYS) -> tuple[Entry, ...]:
+        """Return the entries still shown whose review date has passed or comes within the notice."""
+        return tuple(sorted((e for e in self.entries if e.is_valid_on(day) and e.review_due(day, notice_days)),
+                            key=lambda e: (e.review_by, e.id)))
 
-def _url(c: _Checker, value: Any, path: str, required: bool) -> str | None:
+
+def _url(c: _Checker, value: Any, path: str, hint: str, https: bool = False) -> str | None:
     if value is None:
-        if required:
-            c.problem(path, "missing", "every fact needs the URL of its source")
+        c.problem(path, "missing", hint)
         return None
     parsed = urlparse(str(value))
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        c.problem(path, f"{value!r} is not an http(s) URL", "write the full address, https://…")
+    schemes = ("https",) if https else ("http", "https")
+    if parsed.scheme not in schemes or not parsed.netloc:
+        c.problem(path, f"{value!r} is not an {'https' if https else 'http(s)'} URL",
+                  "write the full address, https://…")
         return None
     return str(value)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Return the same day ``months`` later (the last day of the month when it has fewer days)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _date(c: _Checker, value: Any, path: str, required: bool) -> dt.date | None:
@@ -164,14 +195,25 @@ def parse_catalogue(data: Any, questionnaires: dict[str, Questionnaire],
             levels=_codes(c, raw.get("levels"), f"{p}.levels", levels,
                           f"use level ids: {', '.join(sorted(levels))}"),
             cost=c.text(raw.get("cost"), f"{p}.cost", required=False),
-            url=_url(c, raw.get("url"), f"{p}.url", required=False),
+            url=_url(c, raw.get("url"), f"{p}.url", "the operator's own page where the company acts",
+                     https=True) or "",
             contact=str(raw["contact"]) if raw.get("contact") else None,
-            source_url=_url(c, raw.get("source_url"), f"{p}.source_url", required=True) or "",
+            source_url=_url(c, raw.get("source_url"), f"{p}.source_url",
+                            "every fact needs the URL of its source (may be the same as url)") or "",
             verified_on=_date(c, raw.get("verified_on"), f"{p}.verified_on", required=True) or dt.date.min,
+            review_by=_date(c, raw.get("review_by"), f"{p}.review_by", required=True) or dt.date.min,
             valid_until=_date(c, raw.get("valid_until"), f"{p}.valid_until", required=False),
         )
         if entry.national and len(entry.regions) > 1:
             c.problem(f"{p}.regions", "national cannot be combined with region codes")
+        if (entry.verified_on != dt.date.min and entry.review_by != dt.date.min
+                and not entry.verified_on <= entry.review_by <= add_months(entry.verified_on, REVIEW_MAX_MONTHS)):
+            c.problem(f"{p}.review_by", f"{entry.review_by} is not within {REVIEW_MAX_MONTHS} months of "
+                      f"verified_on {entry.verified_on}",
+                      f"re-read the source by {add_months(entry.verified_on, REVIEW_MAX_MONTHS)} at the latest")
+        if entry.kind in TIME_BOXED_KINDS and entry.valid_until is None:
+            c.problem(f"{p}.valid_until", f"missing for a time-boxed {entry.kind}",
+                      "write the last day it can be used, YYYY-MM-DD")
         entries.append(entry)
     if c.problems:
         raise QuestionnaireError(c.problems)

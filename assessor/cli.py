@@ -142,6 +142,11 @@ def catalogue_check() -> None:
     expired = [e.id for e in catalogue.entries if not e.is_valid_on(today)]
     click.echo(f"ok  catalogue {catalogue.version}: {len(catalogue.entries)} entries"
                + (f", {len(expired)} expired (never shown): {', '.join(expired)}" if expired else ""))
+    overdue = [e for e in catalogue.entries if e.is_valid_on(today) and e.review_by < today]
+    if overdue:
+        click.echo(f"{len(overdue)} entries past their review date (re-read their source):")
+        for entry in overdue:
+            click.echo(f"  {entry.id}: review_by {entry.review_by}, source {entry.source_url}")
 
 
 @catalogue_group.command("export")
@@ -174,8 +179,10 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
         "recommendations": [{
             "id": r.entry.id, "name": r.entry.name.get(lang), "kind": r.entry.kind,
             "regions": list(r.entry.regions), "dimension": r.dimension, "reason": r.reason,
-            "url": r.entry.url, "source_url": r.entry.source_url,
+            "url": r.entry.url, "contact": r.entry.contact, "source_url": r.entry.source_url,
         } for r in advice.recommendations],
+        "readings": [{"id": e.id, "name": e.name.get(lang), "regions": list(e.regions), "url": e.url,
+                      "source_url": e.source_url} for e in advice.readings],
         "action_plan": {
             "quick_wins": [{"dimension": p.dimension, "question": p.question_id, "action": p.text}
                            for p in advice.plan.quick_wins],

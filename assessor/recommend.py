@@ -3,7 +3,8 @@
 Matching: an entry is eligible when it covers the company's region (or is national), size and
 sector, and has not expired. It is considered for a priority dimension when it helps that dimension
 and fits the company's level in it. Candidates are ranked by the gap they address, regional offers
-before national ones, then picked greedily so that kinds vary.
+before national ones, then picked greedily so that kinds vary. Readings (studies, barometers,
+podcasts) are never a next step: they are listed apart, "Pour aller plus loin".
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ QUICK_WIN_MAX_VALUE = 0.34
 MAX_QUICK_WINS = 4
 MAX_LATER_STEPS = 6
 MAX_LATER_PER_DIMENSION = 2
+MAX_READINGS = 4
 # What an SME can act on first comes first: hands-on offers before networks, events and documents.
 KIND_FACTOR = {"diagnostic": 1.0, "support": 1.0, "training": 1.0, "certified_training": 0.95,
                "funding": 0.95, "awareness": 0.9, "network": 0.85, "event": 0.8, "resource": 0.7}
@@ -61,6 +63,7 @@ class ActionPlan:
 class Advice:
     recommendations: tuple[Recommendation, ...]
     plan: ActionPlan
+    readings: tuple[Entry, ...] = ()
 
 
 def eligible(entry: Entry, profile: Profile, today: dt.date) -> bool:
@@ -118,7 +121,7 @@ def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profil
     for dimension, gap in _focus_dimensions(questionnaire, result, profile.size_band):
         level = result.dimension(dimension).level
         for entry in catalogue.entries:
-            if dimension not in entry.dimensions or level not in entry.levels:
+            if entry.is_reading or dimension not in entry.dimensions or level not in entry.levels:
                 continue
             if not eligible(entry, profile, today):
                 continue
@@ -136,6 +139,16 @@ def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profil
         kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
         chosen.append(Recommendation(entry, dim, reason(questionnaire, result, dim, entry, lang), rank))
     return tuple(chosen)
+
+
+def readings(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profile, result: Result,
+             today: dt.date) -> tuple[Entry, ...]:
+    """Return at most MAX_READINGS readings on the priority dimensions, regional ones first."""
+    focus = [dim for dim, _gap in _focus_dimensions(questionnaire, result, profile.size_band)]
+    found = [e for e in catalogue.entries
+             if e.is_reading and eligible(e, profile, today) and any(d in e.dimensions for d in focus)]
+    found.sort(key=lambda e: (e.national, min(focus.index(d) for d in e.dimensions if d in focus), e.id))
+    return tuple(found[:MAX_READINGS])
 
 
 def action_plan(questionnaire: Questionnaire, result: Result, lang: str) -> ActionPlan:
@@ -166,5 +179,6 @@ def recommend(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profi
               answers: dict[str, Any], lang: str, today: dt.date) -> Advice:
     """Return the recommendations and the action plan for one assessment."""
     return Advice(recommend_entries(questionnaire, catalogue, profile, result, lang, today),
-                  action_plan(questionnaire, result, lang))
+                  action_plan(questionnaire, result, lang),
+                  readings(questionnaire, catalogue, profile, result, today))
 

@@ -102,6 +102,7 @@ def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire
         "advice": [(questionnaire.question(a.question_id), a) for a in result.advice[:MAX_ADVICE]],
         "dont_know": [questionnaire.question(qid) for qid in result.dont_know],
         "recommendations": advice_result.recommendations,
+        "readings": advice_result.readings,
         "plan": advice_result.plan,
         "baseline": baseline, "baseline_result": baseline_result,
         "overall_delta": _delta(result.overall, baseline_result.overall if baseline_result else None),

@@ -150,5 +150,5 @@ KIND_LABELS = {
     "awareness": _l("Sensibilisation"), "training": _l("Formation"),
     "certified_training": _l("Formation certifiante"), "diagnostic": _l("Diagnostic"),
     "support": _l("Accompagnement"), "funding": _l("Financement"), "network": _l("Réseau"),
-    "event": _l("Événement"), "resource": _l("Ressource"),
+    "event": _l("Événement"), "resource": _l("Ressource"), "reading": _l("À lire ou écouter"),
 }
