@@ -81,8 +81,9 @@ def _first_of_month(text: str, day: dt.date) -> str:
     return "1er" + text[1:] if lang() == "fr" and day.day == 1 and text.startswith("1 ") else text
 
 
-# Day and time patterns of ``format_moment``, per language (CLDR syntax); English for any other.
-_MOMENT_PATTERNS = {"fr": ("d MMMM y", "H 'h' mm"), "en": ("d MMMM y", "h:mm a")}
+# Day and time patterns of ``format_moment``, per language (CLDR syntax); English for any other. The
+# spaces inside a time are no-break spaces: "19 h 44" never splits at the end of a line.
+_MOMENT_PATTERNS = {"fr": ("d MMMM y", "H\u00a0'h'\u00a0mm"), "en": ("d MMMM y", "h:mm\u00a0a")}
 
 
 def format_moment(value: str | dt.datetime | None) -> str:

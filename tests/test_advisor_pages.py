@@ -17,14 +17,15 @@ from test_advisor import admin, app, hdf, login, make_advisor, questionnaire  # 
 
 # 18:44 UTC on 1 December is 19:44 in Paris (UTC+1 in winter).
 EVENING_UTC = "2026-12-01T18:44:00+00:00"
+NBSP = "\u00a0"  # inside a time, so that "19 h 44" stays on one line
 
 
 @pytest.mark.parametrize(("language", "stored", "shown"), [
-    ("fr", EVENING_UTC, "1er décembre 2026 à 19 h 44"),
-    ("en", EVENING_UTC, "1 December 2026 at 7:44 pm"),
-    ("fr", "2026-07-14T07:05:00+00:00", "14 juillet 2026 à 9 h 05"),   # UTC+2 in summer
-    ("en", "2026-07-14T07:05:00+00:00", "14 July 2026 at 9:05 am"),
-    ("fr", "2026-11-30T23:30:00", "1er décembre 2026 à 0 h 30"),        # no offset: UTC, as stored
+    ("fr", EVENING_UTC, f"1er décembre 2026 à 19{NBSP}h{NBSP}44"),
+    ("en", EVENING_UTC, f"1 December 2026 at 7:44{NBSP}pm"),
+    ("fr", "2026-07-14T07:05:00+00:00", f"14 juillet 2026 à 9{NBSP}h{NBSP}05"),   # UTC+2 in summer
+    ("en", "2026-07-14T07:05:00+00:00", f"14 July 2026 at 9:05{NBSP}am"),
+    ("fr", "2026-11-30T23:30:00", f"1er décembre 2026 à 0{NBSP}h{NBSP}30"),        # no offset: UTC, as stored
     ("fr", None, ""),
 ])
 def test_a_moment_is_paris_time_in_words(app, language, stored, shown):
@@ -50,14 +51,14 @@ def test_the_file_shows_times_in_paris_in_words(app, hdf, db):
     note_id = workspace.add_note(db, assessment_id, me, "Rappeler lundi")
     db.execute("update notes set created_at = ? where id = ?", ["2026-12-01T08:15:00+00:00", note_id])
     html = hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)
-    assert "1er décembre 2026 à 19 h 44" in html      # started
-    assert "1er décembre 2026 à 20 h 02" in html      # validated
-    assert "Hugo HdF, le 1er décembre 2026 à 9 h 15" in html
-    assert "2026-12-01 18:44" not in html and "18 h 44" not in html
+    assert f"1er décembre 2026 à 19{NBSP}h{NBSP}44" in html      # started
+    assert f"1er décembre 2026 à 20{NBSP}h{NBSP}02" in html      # validated
+    assert f"Hugo HdF, le 1er décembre 2026 à 9{NBSP}h{NBSP}15" in html
+    assert "2026-12-01 18:44" not in html and f"18{NBSP}h" not in html
 
     hdf.get("/langue/en")
     html = hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)
-    assert "1 December 2026 at 7:44 pm" in html and "Hugo HdF, on 1 December 2026 at 9:15 am" in html
+    assert f"1 December 2026 at 7:44{NBSP}pm" in html and f"Hugo HdF, on 1 December 2026 at 9:15{NBSP}am" in html
 
 
 def test_the_advisors_work_comes_before_the_results(app, hdf):

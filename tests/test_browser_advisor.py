@@ -2,6 +2,8 @@
 advisor's work, the observatory's labels are whole, and nothing runs off a phone's screen."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("playwright")
@@ -116,7 +118,8 @@ def test_the_file_starts_with_the_advisors_work(seeded_server, browser, axe):  #
         "results": ".score-summary", "answers": "#answers-title"}.items()}
     assert max(top["follow-up"], top["notes"], top["restart"]) < min(top["results"], top["answers"]), top
     assert top["follow-up"] < 900 and top["notes"] < 900  # on the first screen of a laptop
-    assert "à" in page.locator(".profile").inner_text() and " h " in page.locator(".profile").inner_text()
+    profile = page.locator(".profile").inner_text()
+    assert re.search(r"Commencé le\s+\d+(er)? \w+ \d{4} à \d+\u00a0h\u00a0\d\d", profile), profile
     assert_accessible(axe, page)
     page.get_by_role("link", name="Réponses").click()
     assert page.evaluate("location.hash") == "#answers-title"
