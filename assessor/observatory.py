@@ -121,7 +121,7 @@ def trend_svg(points: list[dict[str, Any]], title: str, width: int = 640, height
             bar = plot_height * point["count"] / peak
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_height - bar:.1f}" width="{step * 0.7:.1f}" '
                          f'height="{bar:.1f}" class="bar-fill"/>')
-        if i % 3 == 0 or i == len(points) - 1:
+        if (len(points) - 1 - i) % 3 == 0:  # every third month back from the last: labels never overlap
             parts.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                          f'class="trend-label">{escape(point["label"])}</text>')
     parts.append("</svg>")

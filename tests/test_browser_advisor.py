@@ -139,6 +139,11 @@ def test_the_observatory_bar_labels_are_not_clipped(seeded_server, browser, axe,
     })""")
     assert page.locator("svg.bars text.bar-label").count() >= 12
     assert clipped == []
+    overlapping = page.evaluate("""() => {
+        const boxes = [...document.querySelectorAll('svg.trend text.trend-label')].map(t => t.getBBox());
+        return boxes.slice(1).filter((box, i) => box.x < boxes[i].x + boxes[i].width + 8).length;
+    }""")
+    assert overlapping == 0  # the last two month labels ran into each other (3 units apart)
     assert_accessible(axe, page)
     context.close()
 
