@@ -205,3 +205,10 @@ def add_stats(db: Database, where: str, params: list | tuple = ()) -> None:
     """
     for statement in _stats_aggregate(where):
         db.execute(statement, list(params))
+
+
+@migrations()
+def m004_demo_assessments_index(db: Database) -> None:
+    """The advisor list says how many demo diagnostics it hides: a partial index of the demo rows
+    answers that count without reading the real assessments (see store.advisors.hidden_demo_count)."""
+    db.execute("create index if not exists idx_assessments_demo on assessments (id) where is_demo = 1")

@@ -3,6 +3,7 @@ own work at the top of a file, the hidden demo diagnostics, what a non-admin's e
 interview follow-up that starts from the earlier answers, and the bar labels of the observatory."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -102,6 +103,18 @@ def test_the_demo_count_respects_the_scope(app, hdf):
     create_assessment(app, company_name="Démo sans accord", is_demo=True, consent_contact=False)
     create_assessment(app, company_name="Démo ailleurs", is_demo=True, region="FR-OCC", department="31")
     assert "1 diagnostic de démonstration est masqué." in hdf.get("/conseiller/").get_data(as_text=True)
+
+
+def test_the_demo_count_reads_only_the_demo_rows(app, db):
+    """On a real database with no demo data, the count must not walk a region's assessments."""
+    for scope in (workspace.Scope(1, True), workspace.Scope(2, False, ("FR-HDF",))):
+        filters = workspace.Filters(region="FR-HDF", size_band="10-49")
+        where, params = dataclasses.replace(filters, include_demo=True).sql(scope)
+        plan = " ".join(row[3] for row in db.execute(
+            f"explain query plan select 1 from assessments as a indexed by idx_assessments_demo "
+            f"where {where} and a.is_demo = 1", params))
+        assert "idx_assessments_demo" in plan, plan
+        assert workspace.hidden_demo_count(db, scope, filters) == 0
 
 
 def test_a_non_admins_empty_list_says_whom_they_see(app, hdf):
