@@ -129,10 +129,13 @@ def _render_list(form: FilterForm, status: int = 200):
         page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
     except ValueError:
         page_number = 1
-    page = workspace.search(get_db(), _scope(), form.filters(), page_number)
+    db, filters = get_db(), form.filters()
+    page = workspace.search(db, _scope(), filters, page_number)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "advisor/index.html", form=form, page=page, args=args, count_cap=workspace.COUNT_CAP,
+        hidden_demo=workspace.hidden_demo_count(db, _scope(), filters),
+        with_demo_url=url_for("advisor.index", **(args | {"demo": "y"})),
         followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
         level_label=_level_label, today=clock.today(),
         review_due=current_app.extensions["assessor.catalogue"].due_for_review(clock.today())), status
@@ -420,8 +423,12 @@ def restart(assessment_id: int):
     if assessment["status"] != "submitted":
         flash(_("Ce diagnostic n'est pas encore validé : terminez-le avant d'en commencer un nouveau."), "error")
         return redirect(url_for("advisor.detail", assessment_id=assessment_id))
-    questionnaire, token = start_followup(get_db(), assessment, mode="interview", created_by=current_user.id)
+    db = get_db()
+    questionnaire, token = start_followup(db, assessment, mode="interview", created_by=current_user.id)
     _flash_private_link(token, assessment["company_name"])
+    if store.answers(db, store.by_token(db, token)["id"]):
+        flash(_("Les réponses du diagnostic précédent sont déjà remplies : parcourez-les avec l'entreprise et "
+                "modifiez ce qui a changé."), "info")
     return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
 
 

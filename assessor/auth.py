@@ -419,10 +419,12 @@ def create_command(email: str, regions: tuple[str, ...], is_admin: bool, name: s
 
 @advisors_cli.command("list")
 def list_command() -> None:
-    """List the advisor accounts."""
+    """List the advisor accounts, under a header naming the columns."""
+    click.echo(f"{'id':>4}  {'email':<40} {'role':<7} {'state':<8} regions")
     for row in store.list_advisors(get_db()):
-        flags = ("admin " if row["is_admin"] else "") + ("" if row["active"] else "inactive ")
-        click.echo(f"{row['id']:>4}  {row['email']:<40} {flags}{', '.join(row['regions'])}")
+        role = "admin" if row["is_admin"] else "advisor"
+        state = "active" if row["active"] else "inactive"
+        click.echo(f"{row['id']:>4}  {row['email']:<40} {role:<7} {state:<8} {', '.join(row['regions']) or '-'}")
 
 
 @advisors_cli.command("reset-password")

@@ -82,22 +82,48 @@ def radar_svg(axes: list[tuple[str, float | None]], title: str, description: str
     return Markup("".join(parts))
 
 
+# A bar label gets this many characters a line (about 185 of the 210 units left of the bars at 13 px),
+# on two lines at most: longer labels wrap instead of running off the chart's left edge.
+BAR_LABEL_CHARS = 24
+BAR_LINE_HEIGHT = 15
+
+
+def bar_label_lines(label: str, chars: int = BAR_LABEL_CHARS) -> list[str]:
+    """Return a bar's label on one or two lines of at most ``chars`` characters (shortened with "…")."""
+    def cut(text: str) -> str:
+        return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
+
+    lines = _wrap(label, chars) or [""]
+    rest = " ".join(lines[1:])
+    return [cut(lines[0]), cut(rest)] if rest else [cut(lines[0])]
+
+
+def bar_label_text(lines: list[str], x: float, middle: float) -> str:
+    """Return the SVG text of a bar's label, right-aligned at ``x`` and centred on ``middle``."""
+    first = middle + 4.5 - (len(lines) - 1) * BAR_LINE_HEIGHT / 2
+    tspans = "".join(f'<tspan x="{x}" dy="{0 if k == 0 else BAR_LINE_HEIGHT}">{escape(line)}</tspan>'
+                     for k, line in enumerate(lines))
+    return f'<text x="{x}" y="{first:.1f}" text-anchor="end" class="bar-label">{tspans}</text>'
+
+
 def bar_svg(rows: list[tuple[str, float | None]], title: str, width: int = 520) -> Markup:
     """Return a horizontal bar chart of values 0–100 with a title for screen readers."""
-    row_height = 28
-    height = row_height * len(rows) + 10
     label_width = 210
+    labels = [bar_label_lines(label) for label, _value in rows]
+    heights = [28 if len(lines) == 1 else 40 for lines in labels]
+    height = sum(heights) + 10
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
              f'class="bars"><title>{escape(title)}</title>']
-    for i, (label, value) in enumerate(rows):
-        y = 5 + i * row_height
+    y = 5
+    for (_label, value), lines, row_height in zip(rows, labels, heights):
+        middle = y + row_height / 2
         bar = (width - label_width - 50) * (value or 0) / 100
-        parts.append(f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end" class="bar-label">'
-                     f'{escape(label)}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{width - label_width - 50}" height="18" '
+        parts.append(bar_label_text(lines, label_width - 8, middle))
+        parts.append(f'<rect x="{label_width}" y="{middle - 9:.1f}" width="{width - label_width - 50}" height="18" '
                      f'class="bar-track"/>')
-        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{bar:.1f}" height="18" class="bar-fill"/>')
+        parts.append(f'<rect x="{label_width}" y="{middle - 9:.1f}" width="{bar:.1f}" height="18" class="bar-fill"/>')
         shown = "–" if value is None else f"{value:.0f}"
-        parts.append(f'<text x="{width - 42}" y="{y + 18}" class="bar-value">{shown}</text>')
+        parts.append(f'<text x="{width - 42}" y="{middle + 4.5:.1f}" class="bar-value">{shown}</text>')
+        y += row_height
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,7 +1,9 @@
 """Follow-up over time: a company takes the diagnostic again to measure its progress.
 
 The new assessment copies the company profile, points to the one it follows (``previous_id``) and
-uses the current questionnaire; its results compare with the first assessment of the chain.
+uses the current questionnaire; its results compare with the first assessment of the chain. A
+follow-up filled in with an advisor (interview mode) starts from the answers of the diagnostic it
+follows: the advisor goes through them with the company and changes what has changed.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlite_utils import Database
 
 from .db import get_db
 from .questionnaire import Questionnaire
+from .scoring import AnswerError, normalise_answer
 from .store import assessments as store
 from .web import current_questionnaire, questionnaire_for
 
@@ -25,13 +28,30 @@ _SESSION_KEY = "followups"
 _REMEMBERED = 5
 
 
+def carried_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """Return the earlier answers that still fit ``questionnaire`` (a newer version may have dropped a
+    question or an option): those are pre-filled, the others are asked afresh."""
+    kept = {}
+    for question_id, value in answers.items():
+        question = questionnaire.question(question_id)
+        if question is None:
+            continue
+        try:
+            value = normalise_answer(question, value)
+        except AnswerError:
+            continue
+        if value is not None:
+            kept[question_id] = value
+    return kept
+
+
 def start_followup(db: Database, previous: dict[str, Any], *, mode: str = "self",
                    created_by: int | None = None) -> tuple[Questionnaire, str]:
     """Create a new draft assessment following up ``previous``; return its questionnaire and token.
 
     If this browser already started a follow-up of ``previous`` that is still a draft (a double
     click, or the button pressed again before finishing), that draft is returned instead of a
-    second one.
+    second one. In interview mode the draft is pre-filled with the answers of ``previous``.
     """
     started = session.get(_SESSION_KEY, {})
     token = started.get(str(previous["id"]))
@@ -40,9 +60,11 @@ def start_followup(db: Database, previous: dict[str, Any], *, mode: str = "self"
         return questionnaire_for(draft), token
     questionnaire = current_questionnaire()
     profile = {key: previous.get(key) for key in store.PROFILE_FIELDS}
-    _assessment_id, token = store.create(db, profile, questionnaire.id, questionnaire.version, mode=mode,
-                                         created_by=created_by, previous_id=previous["id"],
-                                         is_demo=bool(previous.get("is_demo")))
+    assessment_id, token = store.create(db, profile, questionnaire.id, questionnaire.version, mode=mode,
+                                        created_by=created_by, previous_id=previous["id"],
+                                        is_demo=bool(previous.get("is_demo")))
+    if mode == "interview":
+        store.save_answers(db, assessment_id, carried_answers(questionnaire, store.answers(db, previous["id"])))
     kept = [(key, value) for key, value in started.items() if key != str(previous["id"])]
     session[_SESSION_KEY] = dict(kept[-(_REMEMBERED - 1):] + [(str(previous["id"]), token)])
     return questionnaire, token

@@ -283,3 +283,10 @@ def _rebuild_with_autoincrement(db: Database, table: str) -> None:
     highest = db.execute(f'select coalesce(max(id), 0) from "{table}"').fetchone()[0]
     db.execute("delete from sqlite_sequence where name = ?", [table])
     db.execute("insert into sqlite_sequence (name, seq) values (?, ?)", [table, highest])
+
+
+@migrations()
+def m006_demo_assessments_index(db: Database) -> None:
+    """The advisor list says how many demo diagnostics it hides: a partial index of the demo rows
+    answers that count without reading the real assessments (see store.advisors.hidden_demo_count)."""
+    db.execute("create index if not exists idx_assessments_demo on assessments (id) where is_demo = 1")

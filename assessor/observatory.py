@@ -76,23 +76,26 @@ def _dimension_rows(figures: stats.Figures, national: stats.Figures | None,
 
 def share_bars_svg(rows: list[dict[str, Any]], title: str, width: int = 560) -> Markup:
     """Return horizontal bars of each category's share (%), "< 5" for a suppressed count."""
-    row_height, label_width = 26, 230
-    height = row_height * len(rows) + 10
+    label_width = 230
     usable = width - label_width - 70
+    labels = [charts.bar_label_lines(row["label"]) for row in rows]
+    heights = [26 if len(lines) == 1 else 38 for lines in labels]
+    height = sum(heights) + 10
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="bars">'
              f'<title>{escape(title)}</title>']
-    for i, row in enumerate(rows):
-        y = 5 + i * row_height
+    y = 5
+    for row, lines, row_height in zip(rows, labels, heights):
+        middle = y + row_height / 2
         share = row["share"]
-        label = row["label"] if len(row["label"]) <= 34 else row["label"][:33] + "…"
-        parts.append(f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end" class="bar-label">'
-                     f'{escape(label)}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{usable}" height="16" class="bar-track"/>')
+        parts.append(charts.bar_label_text(lines, label_width - 8, middle))
+        parts.append(f'<rect x="{label_width}" y="{middle - 8:.1f}" width="{usable}" height="16" class="bar-track"/>')
         if share is not None:
-            parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{usable * share / 100:.1f}" height="16" '
-                         f'class="bar-fill"/>')
+            parts.append(f'<rect x="{label_width}" y="{middle - 8:.1f}" width="{usable * share / 100:.1f}" '
+                         f'height="16" class="bar-fill"/>')
         shown = "< 5" if row["count"] is None else f"{share:.0f} %"
-        parts.append(f'<text x="{label_width + usable + 8}" y="{y + 17}" class="bar-value">{escape(shown)}</text>')
+        parts.append(f'<text x="{label_width + usable + 8}" y="{middle + 4.5:.1f}" class="bar-value">'
+                     f'{escape(shown)}</text>')
+        y += row_height
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -118,7 +121,7 @@ def trend_svg(points: list[dict[str, Any]], title: str, width: int = 640, height
             bar = plot_height * point["count"] / peak
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_height - bar:.1f}" width="{step * 0.7:.1f}" '
                          f'height="{bar:.1f}" class="bar-fill"/>')
-        if i % 3 == 0 or i == len(points) - 1:
+        if (len(points) - 1 - i) % 3 == 0:  # every third month back from the last: labels never overlap
             parts.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                          f'class="trend-label">{escape(point["label"])}</text>')
     parts.append("</svg>")

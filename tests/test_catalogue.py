@@ -183,7 +183,7 @@ def test_advisors_see_the_entries_due_for_a_recheck(advisor_app):
     assert login(client, "hdf@example.org").status_code == 302
     html = client.get("/conseiller/").get_data(as_text=True)
     assert "2 programmes du catalogue à revérifier" in html
-    assert "Diagnostic national</a> (national-diag), à revérifier depuis le 1 novembre 2026" in html
+    assert "Diagnostic national</a> (national-diag), à revérifier depuis le 1er novembre 2026" in html
     assert "Atelier Hauts-de-France</a> (hdf-workshop), à revérifier avant le" in html
     assert "occ-industry" not in html and "expired-event" not in html
 

@@ -172,7 +172,8 @@ def test_the_migration_keeps_data_links_indexes_and_the_statistics_triggers(app,
     stats = database.execute("select sum(n) from stats_counts").fetchone()[0]
     assert stats > 0
 
-    migrations.apply(database)
+    # Up to the rebuild only: later migrations add objects of their own.
+    migrations.apply(database, stop_before="m006_demo_assessments_index")
     assert "AUTOINCREMENT" in database.execute(
         "select sql from sqlite_master where name = 'assessments'").fetchone()[0]
     assert database.execute("select type, name from sqlite_master where tbl_name = 'assessments' "

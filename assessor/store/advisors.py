@@ -6,6 +6,7 @@ created themselves (interview mode); nobody else sees any individual assessment.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
@@ -294,6 +295,20 @@ def search(db: Database, scope: Scope, filters: Filters, page: int = 1, per_page
     for row in rows:
         row["assigned_name"] = names.get(row["assigned_advisor_id"])
     return Page(rows, page, has_next, total, total > COUNT_CAP)
+
+
+def hidden_demo_count(db: Database, scope: Scope, filters: Filters) -> int:
+    """Return how many demo assessments the list would add if they were included (capped at
+    COUNT_CAP + 1, like the list's count); 0 when they are already shown.
+
+    The partial index of the demo rows bounds the work by their number: left to itself, SQLite
+    walks every real assessment of a region to find none (100,000 rows: 55 ms instead of 0.01).
+    """
+    if filters.include_demo:
+        return 0
+    where, params = dataclasses.replace(filters, include_demo=True).sql(scope)
+    return db.execute(f"select count(*) from (select 1 from assessments as a indexed by idx_assessments_demo "
+                      f"where {where} and a.is_demo = 1 limit ?)", [*params, COUNT_CAP + 1]).fetchone()[0]
 
 
 EXPORT_COLUMNS = ("id", "created_at", "submitted_at", "company_name", "region", "department", "size_band",
