@@ -64,7 +64,10 @@ def section(token: str, dimension_id: str):
     dimension = questionnaire.dimension(dimension_id)
     if dimension is None:
         abort(404)
+    autosave = request.method == "POST" and bool(request.headers.get("X-Autosave"))
     if assessment["status"] == "submitted":
+        if autosave:  # validated in another tab: the page's script says so, nothing is saved
+            return {"error": "submitted"}, 409
         flash(_("Ce diagnostic a été validé : ses réponses ne peuvent plus être modifiées."), "info")
         return redirect(url_for("assess.results", token=token))
     db = get_db()
@@ -75,8 +78,10 @@ def section(token: str, dimension_id: str):
         if not g.get("csrf_expired"):
             valid = form.validate()
             # Save whatever is valid, even when another field is not: nothing typed is lost.
-            store.save_answers(db, assessment["id"], answers_from_form(form, dimension, only_valid=True))
-            if request.headers.get("X-Autosave"):
+            saved = store.save_answers(db, assessment["id"], answers_from_form(form, dimension, only_valid=True))
+            if autosave:
+                if not saved:
+                    return {"error": "submitted"}, 409
                 return ("", 204) if valid else ({"errors": form.errors}, 422)
             if valid:
                 return redirect(_next_url(token, questionnaire, dimension, request.form.get("action")))

@@ -234,6 +234,57 @@ def test_autosave_saves_without_leaving_the_page(app, client, questionnaire):
     assert stored_answers(app, token)[single.id] == single.options[0].value
 
 
+def test_autosave_tells_the_truth_when_it_did_not_save(app, client, questionnaire):
+    token = start(client)
+    dimension = questionnaire.dimension("data")
+    checklist = next(q for q in dimension.questions if q.type == "multiple" and any(o.exclusive for o in q.options))
+    single = next(q for q in dimension.questions if q.type == "single" and not q.show_if)
+    exclusive = next(o.value for o in checklist.options if o.exclusive)
+    other = next(o.value for o in checklist.options if not o.exclusive)
+    page = client.get(f"/a/{token}/s/{dimension.id}").get_data(as_text=True)
+    form_token = token_csrf(page)
+    url = f"/a/{token}/s/{dimension.id}"
+
+    # an invalid field: 422, the valid answers are saved
+    response = client.post(url, headers={"X-Autosave": "1"}, data={
+        field_name(checklist.id): [exclusive, other], field_name(single.id): single.options[0].value,
+        "csrf_token": form_token, "action": "autosave"})
+    assert response.status_code == 422 and field_name(checklist.id) in response.get_json()["errors"]
+    assert stored_answers(app, token) == {single.id: single.options[0].value}
+
+    # an expired form token: 400, nothing saved, and no warning waiting on the next page
+    response = client.post(url, headers={"X-Autosave": "1"}, data={
+        field_name(single.id): single.options[1].value, "csrf_token": "expired", "action": "autosave"})
+    assert response.status_code == 400
+    assert stored_answers(app, token) == {single.id: single.options[0].value}
+    assert "avait expiré" not in client.get(url).get_data(as_text=True)
+
+    # validated in another tab: 409, nothing saved, no page
+    with app.app_context():
+        from assessor.db import connect
+        db = connect(app.config["DATABASE"])
+        from assessor.scoring import score
+        result = score(questionnaire, stored_answers(app, token))
+        store.submit(db, store.by_token(db, token)["id"], result.summary(), result.scoring_version)
+        db.close()
+    response = client.post(url, headers={"X-Autosave": "1"}, data={
+        field_name(single.id): single.options[1].value, "csrf_token": form_token, "action": "autosave"})
+    assert response.status_code == 409
+    assert stored_answers(app, token) == {single.id: single.options[0].value}
+
+
+def test_the_section_page_carries_the_autosave_messages(client, questionnaire):
+    token = start(client)
+    html = client.get(f"/a/{token}/s/{questionnaire.dimensions[0].id}").get_data(as_text=True)
+    status = re.search(r'<p class="autosave-status[^>]*>', html).group(0)
+    assert 'role="status"' in status and 'aria-live="polite"' in status
+    assert 'data-saved="Enregistré à {h} h {m}"' in status
+    assert 'data-failed="Pas encore enregistré : vos réponses seront enregistrées quand vous continuerez."' in status
+    client.get("/langue/en")
+    html = client.get(f"/a/{token}/s/{questionnaire.dimensions[0].id}").get_data(as_text=True)
+    assert 'data-saved="Saved at {h}:{m}"' in html
+
+
 def _submit(app, client, questionnaire):
     token = start(client)
     for dimension in questionnaire.dimensions:
