@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import results as results_view
 from .db import get_db
 from .errors import redisplay_on_csrf_error
 from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
 from .questionnaire import Questionnaire, is_visible
-from .scoring import check_answers, score
+from .scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score
 from .store import advisors as workspace
 from .store import assessments as store
 from .web import current_questionnaire, lang, questionnaire_for
@@ -64,7 +65,10 @@ def section(token: str, dimension_id: str):
     dimension = questionnaire.dimension(dimension_id)
     if dimension is None:
         abort(404)
+    autosave = request.method == "POST" and bool(request.headers.get("X-Autosave"))
     if assessment["status"] == "submitted":
+        if autosave:  # validated in another tab: the page's script says so, nothing is saved
+            return {"error": "submitted"}, 409
         flash(_("Ce diagnostic a été validé : ses réponses ne peuvent plus être modifiées."), "info")
         return redirect(url_for("assess.results", token=token))
     db = get_db()
@@ -75,8 +79,10 @@ def section(token: str, dimension_id: str):
         if not g.get("csrf_expired"):
             valid = form.validate()
             # Save whatever is valid, even when another field is not: nothing typed is lost.
-            store.save_answers(db, assessment["id"], answers_from_form(form, dimension, only_valid=True))
-            if request.headers.get("X-Autosave"):
+            saved = store.save_answers(db, assessment["id"], answers_from_form(form, dimension, only_valid=True))
+            if autosave:
+                if not saved:
+                    return {"error": "submitted"}, 409
                 return ("", 204) if valid else ({"errors": form.errors}, 422)
             if valid:
                 return redirect(_next_url(token, questionnaire, dimension, request.form.get("action")))
@@ -127,10 +133,31 @@ def review(token: str):
     if assessment["status"] == "submitted":
         return redirect(url_for("assess.results", token=token))
     answers = store.answers(get_db(), assessment["id"])
+    state = completeness(questionnaire, answers)
     return render_template("review.html", assessment=assessment, questionnaire=questionnaire,
                            answers=answers, token=token, answered=_answered_count(questionnaire, answers),
                            visible=lambda q: is_visible(questionnaire, q, answers),
-                           steps=len(questionnaire.dimensions))
+                           steps=len(questionnaire.dimensions), completeness=state,
+                           what_is_left=None if state.complete else what_is_left(questionnaire, state))
+
+
+def what_is_left(questionnaire: Questionnaire, state: Completeness) -> str:
+    """Explain, in the user's language, what is left to answer before the diagnostic can be validated."""
+    parts = []
+    empty = state.empty_dimensions
+    if empty:
+        titles = ", ".join(_("« %(title)s »", title=questionnaire.dimension(d).title.get(lang())) for d in empty)
+        parts.append(ngettext("L'étape %(steps)s n'a encore aucune réponse : répondez à au moins une de ses "
+                              "questions.",
+                              "Les étapes %(steps)s n'ont encore aucune réponse : répondez à au moins une "
+                              "question de chacune.", len(empty), steps=titles))
+    if state.short_by:
+        parts.append(_("Il faut répondre à au moins %(required)d questions sur %(asked)d (%(percent)d %%) ; "
+                       "vous avez répondu à %(answered)d, il en reste %(missing)d.",
+                       required=state.required, asked=state.asked, percent=MIN_ANSWERED_PERCENT,
+                       answered=state.answered, missing=state.short_by))
+    parts.append(_("« Je ne sais pas » et « Non concerné » comptent comme des réponses."))
+    return " ".join(parts)
 
 
 @bp.route("/a/<token>/valider", methods=["POST"])
@@ -142,9 +169,16 @@ def submit(token: str):
     if problems:  # stored answers are validated on the way in; this guards against a changed file
         current_app.logger.error("Invalid stored answers for assessment %s: %s", assessment["id"], problems)
         abort(500)
+    if assessment["status"] != "submitted":  # a second click finds it submitted: see below
+        state = completeness(questionnaire, answers)
+        if not state.complete:  # a result built on a few answers would mislead whoever reads it
+            flash(_("Votre diagnostic ne peut pas encore être validé. %(left)s",
+                    left=what_is_left(questionnaire, state)), "error")
+            return redirect(url_for("assess.review", token=token))
     result = score(questionnaire, answers, assessment["size_band"])
     if result.overall is None:
-        flash(_("Répondez à au moins une question avant de valider votre diagnostic."), "error")
+        flash(_("Toutes vos réponses sont « Je ne sais pas » ou « Non concerné » : choisissez une autre réponse "
+                "à au moins une question pour obtenir un score."), "error")
         return redirect(url_for("assess.review", token=token))
     # A second click, or a second tab, finds the assessment already submitted: nothing changes.
     store.submit(db, assessment["id"], result.summary(), result.scoring_version)
@@ -247,7 +281,8 @@ def erase(token: str):
 
 @bp.route("/methodologie")
 def methodology():
-    return render_template("methodology.html", questionnaire=current_questionnaire())
+    return render_template("methodology.html", questionnaire=current_questionnaire(),
+                           min_answered_percent=MIN_ANSWERED_PERCENT)
 
 
 @bp.route("/confidentialite")

@@ -23,6 +23,8 @@ def redisplay_on_csrf_error(view):
 
 
 def _csrf_error(error: CSRFError):
+    if request.headers.get("X-Autosave"):  # nothing saved: the page's script says so, no page, no flash
+        return {"error": "csrf"}, 400
     view = current_app.view_functions.get(request.endpoint or "")
     if request.method == "POST" and getattr(view, "redisplay_on_csrf_error", False):
         flashes = list(session.get("_flashes", []))

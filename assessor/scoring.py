@@ -9,6 +9,9 @@
 - The level comes from the thresholds in the questionnaire; the floor level is the level of the
   weakest dimension.
 - Priorities are the dimensions furthest below the target for the company's size, weighted.
+- A diagnostic is complete enough to be validated when every dimension has at least one answer and
+  at least 80 % of the visible scored questions have one ("Je ne sais pas" and "Non concerné"
+  count): a result built on a handful of answers would say nothing about the company.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from .questionnaire import (
 
 SCORING_VERSION = 1
 MAX_PRIORITIES = 3
+MIN_ANSWERED_PERCENT = 80
 
 ANSWERED = "answered"
 UNANSWERED = "unanswered"
@@ -96,6 +100,59 @@ class Result:
                 for d in self.dimensions
             },
         }
+
+
+@dataclass(frozen=True)
+class DimensionCompleteness:
+    id: str
+    asked: int  # visible scored questions
+    answered: int  # of which have an answer, "Je ne sais pas" and "Non concerné" included
+    missing: tuple[str, ...]  # ids of the asked questions without an answer, in questionnaire order
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How far a diagnostic is from the validation rule (see :func:`completeness`)."""
+
+    asked: int
+    answered: int
+    required: int  # answers needed for the share rule
+    dimensions: tuple[DimensionCompleteness, ...]
+
+    @property
+    def empty_dimensions(self) -> tuple[str, ...]:
+        """Return the dimensions that ask something and have no answer yet."""
+        return tuple(d.id for d in self.dimensions if d.asked and not d.answered)
+
+    @property
+    def short_by(self) -> int:
+        """Return how many more answers the share rule needs."""
+        return max(0, self.required - self.answered)
+
+    @property
+    def complete(self) -> bool:
+        return not self.short_by and not self.empty_dimensions
+
+
+def has_answer(value: Any) -> bool:
+    return value not in (None, "", [])
+
+
+def completeness(questionnaire: Questionnaire, answers: dict[str, Any]) -> Completeness:
+    """Tell whether the answers are enough to validate the diagnostic, and what is missing.
+
+    The rule: every dimension has at least one answer, and at least ``MIN_ANSWERED_PERCENT`` % of
+    the visible scored questions have one. "Je ne sais pas" and "Non concerné" are answers; free
+    text is not scored and not counted; a question hidden by its condition is not asked.
+    """
+    dimensions = []
+    for dimension in questionnaire.dimensions:
+        asked = [q for q in dimension.questions if q.scored and is_visible(questionnaire, q, answers)]
+        missing = tuple(q.id for q in asked if not has_answer(answers.get(q.id)))
+        dimensions.append(DimensionCompleteness(dimension.id, len(asked), len(asked) - len(missing), missing))
+    asked_total = sum(d.asked for d in dimensions)
+    required = -(-asked_total * MIN_ANSWERED_PERCENT // 100)  # rounded up, in integers: no float edge
+    return Completeness(asked_total, sum(d.answered for d in dimensions), required, tuple(dimensions))
 
 
 def _round(value: float | None) -> float | None:

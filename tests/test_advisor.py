@@ -458,6 +458,23 @@ def test_interview_mode(app, hdf, db):
     assert invalid.status_code == 422
 
 
+def test_an_interview_follows_the_same_completeness_rule(app, hdf, db):
+    """An advisor filling the diagnostic with a company cannot validate a thin one either (issue 9)."""
+    profile = {"company_name": "Garage Leroy", "size_band": "1-9", "sector": "G", "region": "FR-HDF",
+               "department": "", "role": "dirigeant", "email": ""}
+    token = re.match(r"/a/([^/]+)/s/", hdf.post("/conseiller/entretien", data=profile).location).group(1)
+    hdf.post(f"/a/{token}/s/strategy", data={"q_strategy__vision": "clear", "q_strategy__budget": "yes",
+                                             "q_strategy__use": "5"})
+    refused = hdf.post(f"/a/{token}/valider")
+    assert refused.location.endswith(f"/a/{token}/verification")
+    page = hdf.get(refused.location).get_data(as_text=True)
+    assert "L&#39;étape « Données » n&#39;a encore aucune réponse" in page
+    assert store.by_token(db, token)["status"] == "draft"
+    hdf.post(f"/a/{token}/s/data", data={"q_data__quality": "no"})  # 4 of the 5 questions asked: 80 %
+    assert hdf.post(f"/a/{token}/valider").location.endswith("/resultats")
+    assert store.by_token(db, token)["status"] == "submitted"
+
+
 # -- follow-up over time ------------------------------------------------------------------------
 
 
@@ -471,7 +488,7 @@ def _submit_via_web(client, token: str, answers: dict, q) -> None:
             if value is not None:
                 data[field_name(question.id)] = value
         client.post(f"/a/{token}/s/{dimension.id}", data=data)
-    assert client.post(f"/a/{token}/valider").status_code == 302
+    assert client.post(f"/a/{token}/valider").location.endswith("/resultats")  # a refusal redirects too
 
 
 def test_followup_from_the_results_page_compares_with_the_first(app, client, db):

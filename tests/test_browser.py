@@ -5,6 +5,7 @@ axe-core runs on every page of the journey: any violation of serious or critical
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -15,7 +16,7 @@ import pytest
 
 pytest.importorskip("playwright")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from assessor.db import connect  # noqa: E402
@@ -27,13 +28,18 @@ COMPANY = "Atelier Lefèvre & Fils"
 
 
 SLOW_POSTS = threading.Event()
+SLOW_NEXT_POST = threading.Event()
 
 
 def slow_posts(app):
-    """Delay POST requests while SLOW_POSTS is set, as a loaded server would (double clicks)."""
+    """Delay POST requests while SLOW_POSTS is set, as a loaded server would (double clicks); the
+    next POST only, and longer, once SLOW_NEXT_POST is set (a request overtaken by a later one)."""
     def middleware(environ, start_response):
         if SLOW_POSTS.is_set() and environ["REQUEST_METHOD"] == "POST":
             time.sleep(0.5)
+        if SLOW_NEXT_POST.is_set() and environ["REQUEST_METHOD"] == "POST":
+            SLOW_NEXT_POST.clear()
+            time.sleep(1.5)
         return app(environ, start_response)
     return middleware
 
@@ -123,10 +129,12 @@ def test_newcomer_completes_the_diagnostic_resumes_and_downloads_the_pdf(live_se
     questionnaire_steps = int(page.locator(".step-count").inner_text().split("sur")[1].split()[0])
     half = questionnaire_steps // 2
     for step in range(1, half + 1):
-        assert f"Étape {step} sur {questionnaire_steps}" in page.locator(".step-count").inner_text()
+        # expect waits: a button pressed while an autosave is on its way sends the form once it is back
+        expect(page.locator(".step-count")).to_contain_text(f"Étape {step} sur {questionnaire_steps}")
         assert_accessible(axe, page)
         answer_visible_questions(page)
         page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator(".step-count")).to_contain_text(f"Étape {half + 1} sur")
     # the browser is closed halfway
     context.close()
 
@@ -138,6 +146,9 @@ def test_newcomer_completes_the_diagnostic_resumes_and_downloads_the_pdf(live_se
         assert_accessible(axe, page)
         answer_visible_questions(page)
         page.get_by_role("button", name="Enregistrer et").first.click()
+        if step < questionnaire_steps:
+            expect(page.locator(".step-count")).to_contain_text(f"Étape {step + 1} sur")
+    page.wait_for_url("**/verification")
     assert "Vérifiez vos réponses" in page.content()
     assert_accessible(axe, page)
     page.get_by_role("button", name="Valider et voir mes résultats").click()
@@ -365,4 +376,154 @@ def test_refused_logins_and_logout_in_a_real_browser(live_server, browser, axe):
     stolen.goto(base_url + "/conseiller/")
     assert "/conseiller/connexion" in stolen.url
     copy.close()
+    context.close()
+
+
+# -- autosave: answers given without pressing any button survive closing the browser (issue 9) ----
+
+SAVED = re.compile(r"^Enregistré à \d{1,2} h \d{2}$")
+
+
+def start_diagnostic(page, base_url: str, company: str) -> str:
+    """Fill the profile and return the private link."""
+    page.goto(base_url + "/")
+    page.get_by_label("Nom de l'entreprise *").fill(company)
+    page.get_by_label("10 à 49 salariés").check()
+    page.get_by_label("Secteur d'activité (section NAF) *").select_option("C")
+    page.get_by_label("Région *", exact=True).select_option("FR-HDF")
+    page.get_by_label("Votre fonction *").select_option("dirigeant")
+    page.get_by_role("button", name="Commencer le diagnostic").click()
+    return page.locator("#resume-url").input_value()
+
+
+def choose(page, question_id: str, value: str) -> str:
+    """Click the label of one answer, as a user does; return the input's id."""
+    field = page.locator(f"[id='question-{question_id}'] input[value='{value}']")
+    input_id = field.get_attribute("id")
+    page.locator(f"label[for='{input_id}']").click()
+    return input_id
+
+
+# Three questions of a page, in the order they are answered. On "tools" the second answer shows a
+# follow-up question, a checklist, whose two ticks come last.
+THREE_ANSWERS = {
+    "strategy": [("strategy.leadership_view", "some_leads"), ("strategy.owner", "informal"),
+                 ("strategy.steering", "regular_review")],
+    "tools": [("tools.it_foundation", "collaborative"), ("tools.genai_use", "allowed"),
+              ("tools.genai_tasks", "writing"), ("tools.genai_tasks", "summaries")],
+}
+
+
+@pytest.mark.parametrize("step, wait", [("strategy", True), ("tools", True), ("tools", False)],
+                         ids=["plain-page-then-wait", "conditional-checklist-then-wait",
+                              "closed-right-after-the-last-answer"])
+def test_answers_are_kept_when_the_browser_closes_without_pressing_anything(live_server, browser, step, wait):
+    base_url, app = live_server
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    resume_url = start_diagnostic(page, base_url, f"Sauvegarde {step} {wait}")
+    page.goto(f"{resume_url}/s/{step}")
+    status = page.locator(".autosave-status")
+    assert status.get_attribute("aria-live") == "polite" and status.get_attribute("role") == "status"
+    chosen = [choose(page, question_id, value) for question_id, value in THREE_ANSWERS[step]]
+    if wait:
+        expect(status).to_have_text(SAVED)
+    context.close()  # the browser is closed: no button was pressed
+
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(resume_url)
+    page.goto(f"{resume_url}/s/{step}")
+    for input_id in chosen:
+        assert page.locator(f"[id='{input_id}']").is_checked(), input_id
+    if step == "tools":
+        assert page.locator("#question-tools\\.genai_tasks").is_visible()
+    context.close()
+
+
+def test_autosave_says_when_it_could_not_save(live_server, browser, axe):
+    base_url, app = live_server
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    resume_url = start_diagnostic(page, base_url, "Hors ligne SARL")
+    status = page.locator(".autosave-status")
+    context.set_offline(True)
+    choose(page, "strategy.leadership_view", "curious")
+    expect(status).to_have_text("Pas encore enregistré : vos réponses seront enregistrées quand vous continuerez.")
+    context.set_offline(False)
+    choose(page, "strategy.owner", "nobody")
+    expect(status).to_have_text(SAVED)
+    database = connect(app.config["DATABASE"])
+    try:
+        assessment_id = database.execute("select id from assessments where company_name = ?",
+                                          ["Hors ligne SARL"]).fetchone()[0]
+        saved = dict(database.execute("select question_id, value from answers where assessment_id = ?",
+                                      [assessment_id]).fetchall())
+    finally:
+        database.close()
+    assert saved == {"strategy.leadership_view": '"curious"', "strategy.owner": '"nobody"'}
+
+    # two answers are not a diagnostic: the review page says what is missing, step by step
+    page.goto(resume_url + "/verification")
+    assert page.get_by_role("heading", name="Il manque des réponses pour valider").is_visible()
+    assert_accessible(axe, page)
+    page.get_by_role("button", name="Valider et voir mes résultats").click()
+    assert "Votre diagnostic ne peut pas encore être validé." in page.get_by_role("alert").first.inner_text()
+    page.get_by_role("link", name=re.compile("^Étape 2 : ")).click()
+    assert "Étape 2 sur" in page.locator(".step-count").inner_text()
+    context.close()
+
+
+def test_a_slow_save_is_not_overtaken_by_the_next_one(live_server, browser):
+    """Each save carries the whole page: an older one landing last would erase a newer answer."""
+    base_url, app = live_server
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    start_diagnostic(page, base_url, "Serveur Lent SA")
+    SLOW_NEXT_POST.set()
+    try:
+        choose(page, "strategy.leadership_view", "curious")
+        page.wait_for_timeout(600)  # that save is on its way, and the server takes 1.5 s over it
+        choose(page, "strategy.owner", "informal")
+        page.wait_for_timeout(2500)  # the next save waits for it, then goes
+    finally:
+        SLOW_NEXT_POST.clear()
+    expect(page.locator(".autosave-status")).to_have_text(SAVED)
+    database = connect(app.config["DATABASE"])
+    try:
+        assessment_id = database.execute("select id from assessments where company_name = ?",
+                                          ["Serveur Lent SA"]).fetchone()[0]
+        saved = dict(database.execute("select question_id, value from answers where assessment_id = ?",
+                                      [assessment_id]).fetchall())
+    finally:
+        database.close()
+    assert saved == {"strategy.leadership_view": '"curious"', "strategy.owner": '"informal"'}
+    context.close()
+
+
+def test_a_button_pressed_while_a_slow_save_is_on_its_way_waits_for_it(live_server, browser):
+    """Else the older save, landing after the form, would undo the answers given since."""
+    base_url, app = live_server
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    start_diagnostic(page, base_url, "Bouton Pressé SAS")
+    SLOW_NEXT_POST.set()
+    try:
+        choose(page, "strategy.leadership_view", "curious")
+        page.wait_for_timeout(600)  # that save is on its way, and the server takes 1.5 s over it
+        choose(page, "strategy.owner", "informal")
+        page.get_by_role("button", name="Enregistrer et continuer").click()
+        page.wait_for_url("**/s/use_cases")
+        page.wait_for_timeout(1500)  # any request still on its way has landed
+    finally:
+        SLOW_NEXT_POST.clear()
+    database = connect(app.config["DATABASE"])
+    try:
+        assessment_id = database.execute("select id from assessments where company_name = ?",
+                                          ["Bouton Pressé SAS"]).fetchone()[0]
+        saved = dict(database.execute("select question_id, value from answers where assessment_id = ?",
+                                      [assessment_id]).fetchall())
+    finally:
+        database.close()
+    assert saved == {"strategy.leadership_view": '"curious"', "strategy.owner": '"informal"'}
     context.close()

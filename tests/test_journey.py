@@ -234,6 +234,57 @@ def test_autosave_saves_without_leaving_the_page(app, client, questionnaire):
     assert stored_answers(app, token)[single.id] == single.options[0].value
 
 
+def test_autosave_tells_the_truth_when_it_did_not_save(app, client, questionnaire):
+    token = start(client)
+    dimension = questionnaire.dimension("data")
+    checklist = next(q for q in dimension.questions if q.type == "multiple" and any(o.exclusive for o in q.options))
+    single = next(q for q in dimension.questions if q.type == "single" and not q.show_if)
+    exclusive = next(o.value for o in checklist.options if o.exclusive)
+    other = next(o.value for o in checklist.options if not o.exclusive)
+    page = client.get(f"/a/{token}/s/{dimension.id}").get_data(as_text=True)
+    form_token = token_csrf(page)
+    url = f"/a/{token}/s/{dimension.id}"
+
+    # an invalid field: 422, the valid answers are saved
+    response = client.post(url, headers={"X-Autosave": "1"}, data={
+        field_name(checklist.id): [exclusive, other], field_name(single.id): single.options[0].value,
+        "csrf_token": form_token, "action": "autosave"})
+    assert response.status_code == 422 and field_name(checklist.id) in response.get_json()["errors"]
+    assert stored_answers(app, token) == {single.id: single.options[0].value}
+
+    # an expired form token: 400, nothing saved, and no warning waiting on the next page
+    response = client.post(url, headers={"X-Autosave": "1"}, data={
+        field_name(single.id): single.options[1].value, "csrf_token": "expired", "action": "autosave"})
+    assert response.status_code == 400
+    assert stored_answers(app, token) == {single.id: single.options[0].value}
+    assert "avait expiré" not in client.get(url).get_data(as_text=True)
+
+    # validated in another tab: 409, nothing saved, no page
+    with app.app_context():
+        from assessor.db import connect
+        db = connect(app.config["DATABASE"])
+        from assessor.scoring import score
+        result = score(questionnaire, stored_answers(app, token))
+        store.submit(db, store.by_token(db, token)["id"], result.summary(), result.scoring_version)
+        db.close()
+    response = client.post(url, headers={"X-Autosave": "1"}, data={
+        field_name(single.id): single.options[1].value, "csrf_token": form_token, "action": "autosave"})
+    assert response.status_code == 409
+    assert stored_answers(app, token) == {single.id: single.options[0].value}
+
+
+def test_the_section_page_carries_the_autosave_messages(client, questionnaire):
+    token = start(client)
+    html = client.get(f"/a/{token}/s/{questionnaire.dimensions[0].id}").get_data(as_text=True)
+    status = re.search(r'<p class="autosave-status[^>]*>', html).group(0)
+    assert 'role="status"' in status and 'aria-live="polite"' in status
+    assert 'data-saved="Enregistré à {h} h {m}"' in status
+    assert 'data-failed="Pas encore enregistré : vos réponses seront enregistrées quand vous continuerez."' in status
+    client.get("/langue/en")
+    html = client.get(f"/a/{token}/s/{questionnaire.dimensions[0].id}").get_data(as_text=True)
+    assert 'data-saved="Saved at {h}:{m}"' in html
+
+
 def _submit(app, client, questionnaire):
     token = start(client)
     for dimension in questionnaire.dimensions:
@@ -269,11 +320,157 @@ def test_a_submitted_assessment_is_read_only(app, client, questionnaire):
     assert client.get(f"/a/{token}").headers["Location"].endswith("/resultats")
 
 
-def test_submitting_with_no_answer_is_refused_with_a_message(client):
+def test_submitting_with_no_answer_is_refused_with_a_message(app, client):
     token = start(client)
     review = client.get(f"/a/{token}/verification").get_data(as_text=True)
     response = client.post(f"/a/{token}/valider", data={"csrf_token": token_csrf(review)}, follow_redirects=True)
-    assert "Répondez à au moins une question" in response.get_data(as_text=True)
+    assert "Votre diagnostic ne peut pas encore être validé." in unescape(response.get_data(as_text=True))
+    assert assessment_row(app, token)["status"] == "draft"
+
+
+# -- a thin diagnostic does not become a report (issue 9) ------------------------------------------
+
+def assessment_row(app, token):
+    from assessor.db import connect
+    db = connect(app.config["DATABASE"])
+    try:
+        return store.by_token(db, token)
+    finally:
+        db.close()
+
+
+def answer_every_section(client, token, questionnaire, answers):
+    for dimension in questionnaire.dimensions:
+        assert post_section(client, token, dimension, answers).status_code == 302
+
+
+def validate(client, token):
+    review = client.get(f"/a/{token}/verification").get_data(as_text=True)
+    return client.post(f"/a/{token}/valider", data={"csrf_token": token_csrf(review)})
+
+
+def test_one_answer_out_of_the_questionnaire_gives_no_result_but_the_list_of_what_is_missing(app, client,
+                                                                                           questionnaire):
+    from assessor.scoring import completeness
+
+    token = start(client)
+    first = questionnaire.dimensions[0]
+    question = first.questions[0]
+    answers = {question.id: question.options[0].value}
+    post_section(client, token, first, answers)
+    state = completeness(questionnaire, answers)
+
+    html = unescape(client.get(f"/a/{token}/verification").get_data(as_text=True))
+    assert "Il manque des réponses pour valider" in html
+    for number, dimension in enumerate(questionnaire.dimensions, start=1):  # every step, with its link
+        assert f'<a href="/a/{token}/s/{dimension.id}">Étape {number} : {dimension.title.fr}</a>' in html
+    for missing in first.questions[1:]:  # each missing question links to its place on its step
+        if missing.scored and not missing.show_if:
+            assert f'href="/a/{token}/s/{first.id}#question-{missing.id}"' in html
+    assert html.count("(aucune réponse pour l'instant)") == len(questionnaire.dimensions) - 1
+    titles = ", ".join(f"« {d.title.fr} »" for d in questionnaire.dimensions[1:])
+    left = (f"Les étapes {titles} n'ont encore aucune réponse : répondez à au moins une question de chacune. "
+            f"Il faut répondre à au moins {state.required} questions sur {state.asked} (80 %) ; "
+            f"vous avez répondu à 1, il en reste {state.required - 1}. "
+            "« Je ne sais pas » et « Non concerné » comptent comme des réponses.")
+    assert f'<p class="flash flash-warning" id="what-is-left">{left}</p>' in html
+    assert 'aria-describedby="what-is-left">Valider et voir mes résultats' in html
+
+    response = validate(client, token)
+    assert response.headers["Location"].endswith(f"/a/{token}/verification")
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"Votre diagnostic ne peut pas encore être validé. {left}" in page
+    row = assessment_row(app, token)
+    assert row["status"] == "draft" and row["overall"] is None and row["submitted_at"] is None
+    assert client.get(f"/a/{token}/resultats").headers["Location"].endswith("/verification")
+    assert client.get(f"/a/{token}/rapport.pdf").headers["Location"].endswith("/verification")
+
+
+def _without(questionnaire, answers, count):
+    """Drop ``count`` answers, at most two per step, none that shows or hides another question."""
+    controllers = {q.show_if.question for q in questionnaire.questions if q.show_if}
+    dropped = []
+    for dimension in questionnaire.dimensions:
+        dropped += [q.id for q in dimension.questions
+                    if q.scored and not q.show_if and q.id not in controllers][:2]
+    dropped = dropped[:count]
+    assert len(dropped) == count
+    return {k: v for k, v in answers.items() if k not in dropped}, dropped
+
+
+def test_validation_needs_80_percent_of_the_questions_asked(app, client, questionnaire):
+    from assessor.scoring import completeness
+
+    best = best_answers(questionnaire)
+    full = completeness(questionnaire, best)
+    assert (full.asked, full.required) == (42, 34)  # 33/42 is 78.6 %, 34/42 is 81 %
+    answers, dropped = _without(questionnaire, best, full.asked - full.required + 1)
+    token = start(client)
+    answer_every_section(client, token, questionnaire, answers)
+    assert completeness(questionnaire, stored_answers(app, token)).answered == 33
+
+    response = validate(client, token)
+    assert response.headers["Location"].endswith("/verification")
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Il faut répondre à au moins 34 questions sur 42 (80 %) ; vous avez répondu à 33, il en reste 1." in page
+    assert "n'a encore aucune réponse" not in page and "n'ont encore aucune réponse" not in page
+    assert assessment_row(app, token)["status"] == "draft"
+
+    # one more answer, and "Je ne sais pas" is one
+    dimension = questionnaire.dimension(questionnaire.question(dropped[0]).dimension)
+    post_section(client, token, dimension, answers | {dropped[0]: "dont_know"})
+    html = unescape(client.get(f"/a/{token}/verification").get_data(as_text=True))
+    assert "Il manque des réponses pour valider" not in html and 'id="what-is-left"' not in html
+    assert validate(client, token).headers["Location"].endswith("/resultats")
+    assert assessment_row(app, token)["status"] == "submitted"
+
+
+def test_a_step_without_any_answer_blocks_validation(app, client, questionnaire):
+    skills = questionnaire.dimension("skills")
+    answers = {k: v for k, v in best_answers(questionnaire).items() if not k.startswith("skills.")}
+    token = start(client)
+    answer_every_section(client, token, questionnaire, answers)
+    response = validate(client, token)
+    assert response.headers["Location"].endswith("/verification")
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert ("Votre diagnostic ne peut pas encore être validé. L'étape « Compétences et formation » n'a encore "
+            "aucune réponse : répondez à au moins une de ses questions.") in page
+    assert "Il faut répondre" not in page  # 37 of 42 answered: the share is reached
+    assert assessment_row(app, token)["status"] == "draft"
+
+    post_section(client, token, skills, {skills.questions[0].id: "not_applicable" if skills.questions[0].not_applicable
+                                         else "dont_know"})
+    assert validate(client, token).headers["Location"].endswith("/resultats")
+
+
+def test_the_rule_and_the_missing_list_in_english(client, questionnaire):
+    token = start(client)
+    client.get("/langue/en")
+    html = unescape(client.get(f"/a/{token}/verification").get_data(as_text=True))
+    assert "Some answers are missing before you can submit" in html
+    assert f"Step 1: {questionnaire.dimensions[0].title.en}" in html
+    assert "At least 32 of the 39 questions (80%) need an answer; you have answered 0, 32 to go." in html
+    assert "“Don't know” and “Not applicable” count as answers." in html
+    assert "Il manque" not in html and "Étape" not in html
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_thin_results_stored_before_the_rule_keep_displaying(app, client, version):
+    from tests.conftest import create_assessment
+
+    questionnaire = app.extensions["assessor.questionnaires"][f"ai-maturity@{version}"]
+    question = questionnaire.questions[0]
+    best = max(question.options, key=lambda o: o.score).value
+    _, token = create_assessment(app, {question.id: best}, submit=True, questionnaire=questionnaire)
+    response = client.get(f"/a/{token}/resultats")
+    assert response.status_code == 200
+    assert '<span class="figure-value">100</span>' in response.get_data(as_text=True)
+
+
+def test_the_methodology_page_states_the_rule(client):
+    html = unescape(client.get("/methodologie").get_data(as_text=True))
+    assert ("Un diagnostic ne peut être validé que si chaque dimension a au moins une réponse et si au moins "
+            "80 % des questions posées ont une réponse") in html
 
 
 @pytest.mark.parametrize("path", ["/a/unknown-token", "/a/unknown-token/s/strategy",

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from assessor.questionnaire import load_directory, load_questionnaire
-from assessor.scoring import check_answers, score
+import yaml
+
+from assessor.questionnaire import load_directory, load_questionnaire, parse_questionnaire
+from assessor.scoring import check_answers, completeness, score
 from tests.conftest import best_answers, worst_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,3 +170,59 @@ def test_dont_know_takes_the_question_out_of_its_dimension(questionnaire):
 def test_scoring_is_deterministic():
     answers = {"strategy.vision": "some", "data.practices": ["backup"], "data.quality": "dont_know"}
     assert score(MINI, answers) == score(MINI, dict(reversed(list(answers.items()))))
+
+
+# -- completeness: what a diagnostic needs before it becomes a result (issue 9) --------------------
+
+def _hundred_questions() -> object:
+    """The mini questionnaire with 95 yes/partial/no questions in "a" and 5 in "b"."""
+    data = yaml.safe_load((Path(__file__).parent / "data" / "mini" / "mini-v1.yaml").read_text(encoding="utf-8"))
+    data["dimensions"] = [
+        {"id": dim, "weight": 1, "title": {"fr": dim, "en": dim}, "questions": [
+            {"id": f"{dim}.q{i}", "type": "yes_partial_no", "text": {"fr": f"Q{i} ?", "en": f"Q{i}?"},
+             "advice": {v: {"fr": "Conseil.", "en": "Advice."} for v in ("partial", "no")}}
+            for i in range(count)]}
+        for dim, count in (("a", 95), ("b", 5))]
+    return parse_questionnaire(data)
+
+
+HUNDRED = _hundred_questions()
+
+
+@pytest.mark.parametrize("answered_in_a, answered_in_b, complete, short_by", [
+    (75, 5, True, 0),    # 80 % exactly
+    (74, 5, False, 1),   # 79 %
+    (79, 1, True, 0),    # 80 %, one answer is enough for a dimension
+    (78, 1, False, 1),   # 79 %
+    (95, 0, False, 0),   # 95 %, but "b" has no answer
+])
+def test_validation_needs_80_percent_and_every_dimension(answered_in_a, answered_in_b, complete, short_by):
+    answers = {f"a.q{i}": "yes" for i in range(answered_in_a)} | {f"b.q{i}": "no" for i in range(answered_in_b)}
+    state = completeness(HUNDRED, answers)
+    assert (state.asked, state.answered, state.required) == (100, answered_in_a + answered_in_b, 80)
+    assert state.complete is complete
+    assert state.short_by == short_by
+    assert state.empty_dimensions == (() if answered_in_b else ("b",))
+
+
+def test_dont_know_and_not_applicable_are_answers_hidden_and_free_text_questions_are_not_asked():
+    # mini: strategy (3 questions), data (checklist, quality, governance shown when quality is yes, free text)
+    answers = {"strategy.vision": "dont_know", "strategy.budget": "not_applicable", "strategy.use": "2",
+               "data.quality": "no", "data.wish": "Un souhait"}
+    state = completeness(MINI, answers)
+    assert (state.asked, state.answered, state.required) == (5, 4, 4)
+    assert state.complete
+    assert [d.missing for d in state.dimensions] == [(), ("data.practices",)]
+    shown = completeness(MINI, answers | {"data.quality": "yes"})  # the follow-up question is now asked
+    assert (shown.asked, shown.answered, shown.complete) == (6, 4, False)
+    assert shown.dimensions[1].missing == ("data.practices", "data.governance")
+
+
+def test_one_answer_out_of_the_whole_questionnaire_is_not_a_diagnostic():
+    questionnaire = max(SHIPPED, key=lambda q: q.version)
+    first = questionnaire.questions[0]
+    state = completeness(questionnaire, {first.id: first.options[0].value})
+    assert not state.complete
+    assert state.answered == 1 and state.short_by == state.required - 1
+    assert len(state.empty_dimensions) == len(questionnaire.dimensions) - 1
+    assert completeness(questionnaire, best_answers(questionnaire)).complete

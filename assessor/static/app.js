@@ -44,31 +44,78 @@
     });
   }
 
-  // Save answers as they are given, so that closing the browser loses nothing.
+  // Save answers as they are given, so that closing the browser loses nothing. The messages come
+  // from the page (data-* of the status line), in the user's language.
   document.querySelectorAll("form.js-autosave").forEach(function (form) {
     var status = form.querySelector(".autosave-status");
+    // getAttribute: the buttons named "action" shadow form.action (it would be a RadioNodeList).
+    var address = form.getAttribute("action") || window.location.pathname;
     var timer = null;
+    var unsaved = false; // the server may not have the answers as they are on the page
+    var sending = false; // one save at a time: an older save must not land after a newer one
+    var again = false; // answers changed while a save was on its way
+    var held = null; // a button pressed while a save was on its way: pressed again once it is back
     refreshConditions(form);
-    function save() {
+
+    function show(message, moment) {
+      if (!status || !message) return;
+      if (moment) {
+        message = message.replace("{h}", String(moment.getHours()))
+                         .replace("{m}", String(moment.getMinutes()).padStart(2, "0"));
+      }
+      status.textContent = message;
+    }
+
+    function done(message, moment, failed) {
+      sending = false;
+      if (held) { var button = held; held = null; form.requestSubmit(button.submitter); return; }
+      if (failed) unsaved = true; // sent again with the next change, or when the page is left
+      show(message, moment);
+      if (again) { again = false; save(); }
+    }
+
+    function save(leaving) {
+      clearTimeout(timer);
+      timer = null;
+      if (!unsaved) return;
+      if (sending && !leaving) { again = true; return; }
+      unsaved = false;
+      sending = true;
       var data = new FormData(form);
       data.set("action", "autosave");
-      fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
-                           headers: { "X-Autosave": "1" } })
+      var messages = status ? status.dataset : {};
+      // keepalive: the browser finishes the request even when the page is being closed.
+      fetch(address, { method: "POST", body: data, credentials: "same-origin", keepalive: !!leaving,
+                       redirect: "error", headers: { "X-Autosave": "1" } })
         .then(function (response) {
-          if (!status) return;
-          var now = new Date();
-          var time = now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0");
-          status.textContent = response.ok
-            ? (document.documentElement.lang === "en" ? "Saved at " : "Enregistré à ") + time
-            : (document.documentElement.lang === "en" ? "Not saved yet: check the answers marked in red when you continue."
-                                                      : "Pas encore enregistré : vérifiez vos réponses en continuant.");
-        })
-        .catch(function () { /* offline: the answers are saved when the page is submitted */ });
+          if (response.ok) done(messages.saved, new Date());
+          else if (response.status === 422) done(messages.invalid, new Date()); // the valid ones are saved
+          else if (response.status === 409) done(messages.locked); // validated meanwhile: nothing to retry
+          else done(messages.failed, null, true);
+        }, function () { done(messages.failed, null, true); }); // offline, or no answer from the server
     }
+
     form.addEventListener("change", function () {
       refreshConditions(form);
+      unsaved = true;
       clearTimeout(timer);
       timer = setTimeout(save, 400);
+    });
+    // A button sends the whole form: nothing is left for autosave to send. If a save is on its way,
+    // the form waits for it: landing after the form, that older save would undo the last answers.
+    form.addEventListener("submit", function (event) {
+      clearTimeout(timer);
+      unsaved = again = false;
+      if (sending) { event.preventDefault(); held = { submitter: event.submitter || undefined }; }
+    });
+    // The page is closed, or hidden (another tab, the phone locked) before the 400 ms: send now.
+    function leave() {
+      if (held) unsaved = true; // the pressed button has not sent the form yet: send the answers now
+      save(true);
+    }
+    window.addEventListener("pagehide", leave);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") leave();
     });
   });
 
