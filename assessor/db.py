@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import sqlite_utils
@@ -17,8 +18,27 @@ def connect(path: str) -> sqlite_utils.Database:
     conn.execute("PRAGMA synchronous = NORMAL")
     db = sqlite_utils.Database(conn)
     if path != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
     return db
+
+
+def _use_wal(conn: sqlite3.Connection, wait: float = 5.0) -> None:
+    """Switch the file to WAL (a persistent mode: done once per file), waiting for other openers.
+
+    The switch needs the file to itself and SQLite does not call the busy handler for it: two
+    gunicorn workers opening a brand-new database at once failed with "database is locked" and
+    the server stopped ("Worker failed to boot"). So the mode is read first, and the switch retried.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def get_db() -> sqlite_utils.Database:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from .db import write_transaction
+
 migrations = Migrations("assessor")
 
 
@@ -47,9 +49,23 @@ def m001_initial(db: Database) -> None:
     db["login_failures"].create_index(["key", "failed_at"])
 
 
-def apply(db: Database) -> None:
-    """Bring the schema up to date."""
-    migrations.apply(db)
+def apply(db: Database, wait: float = 30.0) -> None:
+    """Bring the schema up to date; processes starting together take turns.
+
+    Every gunicorn worker runs this at start-up: under BEGIN IMMEDIATE the first one migrates and
+    the others wait up to ``wait`` seconds, then find nothing pending (each migration already runs
+    in its own savepoint; without the lock two workers both created the first tables, or failed
+    with "database is locked" when upgrading their read to a write).
+    """
+    if not migrations.pending(db):
+        return
+    timeout = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    try:
+        with write_transaction(db):
+            migrations.apply(db)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 # -- advisor workspace and observatory (appended) ------------------------------------------------

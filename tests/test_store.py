@@ -131,3 +131,41 @@ def test_the_statistics_triggers_survive_every_migration(app):
     finally:
         database.close()
     assert set(STATS_TRIGGERS) <= triggers
+
+
+def test_processes_opening_a_brand_new_database_at_once_all_start(tmp_path):
+    """gunicorn's workers each open and migrate the database at start-up: on a brand-new file one
+    of them failed with "database is locked" (the switch to WAL, or its migration) and gunicorn
+    stopped with "Worker failed to boot"; or two created the first tables."""
+    from assessor import migrations as schema
+
+    errors: list[BaseException] = []
+    for attempt in range(10):
+        path = str(tmp_path / f"new-{attempt}.sqlite3")
+        barrier = threading.Barrier(4)
+
+        def start() -> None:
+            barrier.wait()
+            try:
+                conn = connect(path)
+                try:
+                    schema.apply(conn)
+                finally:
+                    conn.close()
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        db = connect(path)
+        try:
+            assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+            assert migrations.pending(db) == []
+            assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == len(
+                migrations._migrations)
+        finally:
+            db.close()
+    assert not errors, errors
