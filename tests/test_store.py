@@ -169,3 +169,34 @@ def test_processes_opening_a_brand_new_database_at_once_all_start(tmp_path):
         finally:
             db.close()
     assert not errors, errors
+
+
+def test_processes_starting_together_agree_on_one_secret_key(tmp_path):
+    """Workers creating the instance's secret key at once: none fails, none reads it half-written,
+    all sign with the same key (or a form shown by one worker is refused by the other)."""
+    import stat
+
+    from assessor.config import instance_secret_key
+
+    errors: list[BaseException] = []
+    for attempt in range(30):
+        folder = tmp_path / f"instance-{attempt}"
+        barrier = threading.Barrier(4)
+        keys: list[str] = []
+
+        def start() -> None:
+            barrier.wait()
+            try:
+                keys.append(instance_secret_key(str(folder)))
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert len(keys) == 4 and len(set(keys)) == 1 and len(keys[0]) == 64, keys
+        assert [p.name for p in folder.iterdir()] == ["secret_key"]
+        assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
