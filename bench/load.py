@@ -1,6 +1,7 @@
 """Measure the SME journey under load, against the app served as `make run` serves it.
 
     .venv/bin/python bench/load.py [--journeys 200] [--concurrency N] [--workers 2] [--timeout 600]
+                                   [--think S] [--no-pdf] [--request-timeout 120]
 
 Starts gunicorn with the project's gunicorn.conf.py (sync workers) on 127.0.0.1, on a free port
 and a temporary instance folder migrated first with `flask init-db` (as scripts/run.sh does), then:
@@ -14,11 +15,13 @@ and a temporary instance folder migrated first with `flask init-db` (as scripts/
   database: a lost answer is one missing or different there.
 
 Prints the journeys completed, the status counts, the p50/p95 of each step and its ratio to the
-idle p50, the lost answers and the unescaped payloads (the company name and the free text carry
-markup: no page may send it back raw). Bounded in count (--journeys) and in time (--timeout
-seconds in all: journeys still running then stop and count as unfinished).
+idle p50, the lost answers, the unescaped payloads (the company name and the free text carry
+markup: no page may send it back raw) and the errors in the server's log. Bounded in count
+(--journeys) and in time (--timeout seconds in all: journeys still running then stop and count
+as unfinished).
 
-Targets: every journey completed, no 5xx nor connection error, 0 lost answers, 0 unescaped payloads.
+Targets: every journey completed, no 5xx nor connection error (a browser gives up after
+--request-timeout seconds), 0 lost answers, 0 unescaped payloads, no error logged.
 """
 from __future__ import annotations
 
@@ -130,14 +133,24 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def _answers(self) -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             connection.request("GET", "/")
-            status = connection.getresponse().status
-            connection.close()
-            return status == 200
-        except OSError:
+            return connection.getresponse().status == 200
+        except (OSError, http.client.HTTPException):  # not listening yet, or a worker still booting
             return False
+        finally:
+            connection.close()
+
+    def logged_problems(self) -> collections.Counter:
+        """Count the errors gunicorn and the app logged, over every start."""
+        found: collections.Counter = collections.Counter()
+        for log in sorted(self.instance.glob("gunicorn-*.log")):
+            for line in log.read_text(errors="replace").splitlines():
+                for what in ("WORKER TIMEOUT", "Traceback", "[ERROR]", "[CRITICAL]"):
+                    if what in line:
+                        found[what] += 1
+        return found
 
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -294,10 +307,11 @@ def _pause(rng: random.Random, think: float, deadline: float) -> None:
 
 
 def run_journey(base_url: str, questionnaire: Questionnaire, journey: Journey, recorder: Recorder,
-                deadline: float, seed: int = 0, think: float = 0.0, pdf: bool = True) -> Journey:
+                deadline: float, *, seed: int = 0, think: float = 0.0, pdf: bool = True,
+                request_timeout: float = 120.0) -> Journey:
     """Walk one company through the diagnostic; record what the server acknowledged."""
     rng = random.Random(seed * 100_003 + journey.number)
-    browser = Browser(base_url, recorder, deadline)
+    browser = Browser(base_url, recorder, deadline, request_timeout)
     try:
         _status, _headers, page = browser.request("home", "GET", "/")
         token = csrf_token(page)
@@ -350,12 +364,12 @@ def run_journey(base_url: str, questionnaire: Questionnaire, journey: Journey, r
 
 
 def run_journeys(base_url: str, questionnaire: Questionnaire, count: int, concurrency: int, recorder: Recorder,
-                 deadline: float, *, first: int = 0, seed: int = 0, think: float = 0.0,
-                 pdf: bool = True) -> list[Journey]:
-    """Run ``count`` journeys, at most ``concurrency`` at once, until they end or the deadline."""
+                 deadline: float, *, first: int = 0, **pace: Any) -> list[Journey]:
+    """Run ``count`` journeys, at most ``concurrency`` at once, until they end or the deadline;
+    ``pace`` goes to run_journey (seed, think, pdf, request_timeout)."""
     journeys = [Journey(first + i) for i in range(count)]
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="journey") as pool:
-        futures = [pool.submit(run_journey, base_url, questionnaire, journey, recorder, deadline, seed, think, pdf)
+        futures = [pool.submit(run_journey, base_url, questionnaire, journey, recorder, deadline, **pace)
                    for journey in journeys]
         for future in futures:
             future.result()  # a bug of the harness itself is raised, not counted as a failure
@@ -425,9 +439,13 @@ def main() -> int:
     parser.add_argument("--baseline", type=int, default=3, help="idle journeys, one after the other (3)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="longest pause of a user between two pages, in seconds (0)")
+    parser.add_argument("--no-pdf", dest="pdf", action="store_false", help="journeys end at the results page")
+    parser.add_argument("--request-timeout", type=float, default=120,
+                        help="seconds a browser waits for one response (120)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     concurrency = args.concurrency or args.journeys
+    pace = {"seed": args.seed, "pdf": args.pdf, "request_timeout": args.request_timeout}
     questionnaire = questionnaire_in_use()
     workdir = Path(tempfile.mkdtemp(prefix="assessor-load-"))
     server = Server(workdir / "instance", args.workers)
@@ -438,27 +456,28 @@ def main() -> int:
               f"{len(questionnaire.dimensions)} sections); {os.cpu_count()} CPUs", flush=True)
         started = time.monotonic()
         warm = run_journeys(url, questionnaire, args.workers, args.workers, Recorder(), started + 120,
-                            first=-1000, seed=args.seed)
+                            first=-1000, **pace)
         idle = Recorder()
         baseline = [j for i in range(args.baseline) for j in run_journeys(
-            url, questionnaire, 1, 1, idle, time.monotonic() + 120, first=-100 + i, seed=args.seed)]
+            url, questionnaire, 1, 1, idle, time.monotonic() + 120, first=-100 + i, **pace)]
         print(f"warm-up and baseline: {len(warm) + len(baseline)} journeys in {time.monotonic() - started:.1f} s",
               flush=True)
         load = Recorder()
         started = time.monotonic()
         journeys = run_journeys(url, questionnaire, args.journeys, concurrency, load, started + args.timeout,
-                                seed=args.seed, think=args.think)
+                                think=args.think, **pace)
         elapsed = time.monotonic() - started
     finally:
         server.stop()
     try:
         checked, problems = lost_answers(server.database, warm + baseline + journeys)
         check = integrity(server.database)
+        logged = server.logged_problems()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
     completed = sum(j.completed for j in journeys)
-    failures = collections.Counter(j.failure.split(":")[0] for j in journeys if j.failure)
+    failures = collections.Counter(":".join(j.failure.split(":")[:2]) for j in journeys if j.failure)
     print(f"\n{args.journeys} journeys, {concurrency} at once: {completed} completed in {elapsed:.1f} s "
           f"({sum(len(t) for t in load.times.values()) / elapsed:.1f} requests/s)")
     if failures:
@@ -470,6 +489,7 @@ def main() -> int:
     for problem in problems[:10]:
         print("  " + problem)
     print(f"unescaped payloads: {len(load.unescaped)}; integrity_check: {check}")
+    print("server log: " + (", ".join(f"{n} × {what}" for what, n in logged.items()) or "no error"))
 
     missed = []
     if completed < args.journeys:
@@ -483,6 +503,8 @@ def main() -> int:
         missed.append(f"{len(load.unescaped)} pages sent markup back unescaped")
     if check != "ok":
         missed.append(f"integrity_check: {check}")
+    if logged:
+        missed.append("the server logged errors")
     print("\n" + ("targets met" if not missed else "targets missed:\n  " + "\n  ".join(missed)))
     return 1 if missed else 0
 
