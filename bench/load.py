@@ -186,6 +186,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = collections.defaultdict(list)
         self.statuses: collections.Counter = collections.Counter()
+        self.failed: collections.Counter = collections.Counter()  # step → requests with no response
         self.acknowledged = 0  # section POSTs that got their redirect
         self.unescaped: list[str] = []
 
@@ -194,6 +195,8 @@ class Recorder:
             self.statuses[status] += 1
             if seconds is not None:
                 self.times[step].append(seconds)
+            else:
+                self.failed[step] += 1
 
     def percentile(self, step: str, q: float) -> float | None:
         values = sorted(self.times.get(step, ()))
@@ -423,11 +426,13 @@ def _ms(value: float | None) -> str:
 
 
 def print_figures(load: Recorder, idle: Recorder) -> None:
-    print(f"\n{'step':<14}{'idle p50':>12}{'p50':>12}{'p95':>12}{'p50 ratio':>11}{'requests':>10}")
+    """Print each step's times over the responses received (a request with none counts as failed)."""
+    print(f"\n{'step':<14}{'idle p50':>12}{'p50':>12}{'p95':>12}{'p50 ratio':>11}{'answered':>10}{'failed':>8}")
     for step in STEPS:
         base, p50, p95 = idle.percentile(step, 0.5), load.percentile(step, 0.5), load.percentile(step, 0.95)
         ratio = f"{p50 / base:>10.1f}x" if base and p50 else f"{'–':>11}"
-        print(f"{step:<14}{_ms(base)}{_ms(p50)}{_ms(p95)}{ratio}{len(load.times.get(step, ())):>10}")
+        print(f"{step:<14}{_ms(base)}{_ms(p50)}{_ms(p95)}{ratio}{len(load.times.get(step, ())):>10}"
+              f"{load.failed[step]:>8}")
 
 
 def main() -> int:
