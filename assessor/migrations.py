@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from .db import write_transaction
+from .db import file_lock
 
 migrations = Migrations("assessor")
 
@@ -52,20 +52,16 @@ def m001_initial(db: Database) -> None:
 def apply(db: Database, wait: float = 30.0) -> None:
     """Bring the schema up to date; processes starting together take turns.
 
-    Every gunicorn worker runs this at start-up: under BEGIN IMMEDIATE the first one migrates and
-    the others wait up to ``wait`` seconds, then find nothing pending (each migration already runs
-    in its own savepoint; without the lock two workers both created the first tables, or failed
-    with "database is locked" when upgrading their read to a write).
+    Every gunicorn worker runs this at start-up: on a brand-new database two of them both created
+    the first tables, or one failed with "database is locked" and gunicorn stopped. The first to
+    take the lock migrates; the others wait up to ``wait`` seconds, then find nothing pending.
+    A lock file rather than one transaction around all: a migration may have to run outside any
+    (``transactional=False``, e.g. to turn foreign keys off for a table rebuild).
     """
     if not migrations.pending(db):
         return
-    timeout = db.execute("PRAGMA busy_timeout").fetchone()[0]
-    db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
-    try:
-        with write_transaction(db):
-            migrations.apply(db)
-    finally:
-        db.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    with file_lock(db, "setup", wait):
+        migrations.apply(db)
 
 
 # -- advisor workspace and observatory (appended) ------------------------------------------------

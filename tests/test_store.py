@@ -200,3 +200,33 @@ def test_processes_starting_together_agree_on_one_secret_key(tmp_path):
         assert len(keys) == 4 and len(set(keys)) == 1 and len(keys[0]) == 64, keys
         assert [p.name for p in folder.iterdir()] == ["secret_key"]
         assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
+
+
+def test_a_migration_outside_any_transaction_can_turn_foreign_keys_off(tmp_path, monkeypatch):
+    """A table rebuild (SQLite's 12 steps) turns foreign keys off first, which does nothing inside a
+    transaction: taking turns to migrate must not wrap the migrations in one."""
+    from sqlite_utils import Migrations
+
+    from assessor import migrations as schema
+
+    seen = []
+    steps = Migrations("rebuild")
+
+    @steps()
+    def m001_table(db):
+        db["things"].create({"id": int}, pk="id")
+
+    @steps(transactional=False)
+    def m002_rebuild(db):
+        db.execute("PRAGMA foreign_keys = OFF")
+        seen.append((db.conn.in_transaction, db.execute("PRAGMA foreign_keys").fetchone()[0]))
+        db.execute("PRAGMA foreign_keys = ON")
+
+    monkeypatch.setattr(schema, "migrations", steps)
+    db = connect(str(tmp_path / "rebuild.sqlite3"))
+    try:
+        schema.apply(db)
+        assert seen == [(False, 0)]
+        assert steps.pending(db) == []
+    finally:
+        db.close()
