@@ -501,7 +501,7 @@ def main() -> int:
         missed.append(f"{args.journeys - completed} journeys not completed")
     errors = sum(n for status, n in load.statuses.items() if isinstance(status, str) or status >= 500)
     if errors:
-        missed.append(f"{errors} responses were 5xx or connection errors")
+        missed.append(f"{errors} requests got a 5xx, no response in time, or a connection error")
     if problems:
         missed.append(f"{len(problems)} acknowledged answers lost")
     if load.unescaped:
