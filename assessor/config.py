@@ -1,8 +1,10 @@
 """Configuration: defaults, then environment variables prefixed ASSESSOR_."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -84,13 +86,21 @@ def from_environment(environ=os.environ) -> dict:
 
 
 def instance_secret_key(instance_path: str) -> str:
-    """Return the secret key kept in the instance folder, creating it on first use."""
+    """Return the secret key kept in the instance folder, creating it on first use.
+
+    gunicorn's workers start together: the key is written to a private temporary file, then
+    linked into place, so that one of them wins and none reads it half-written (each worker
+    failed, or signed with its own key, and a form sent by one was refused by the other).
+    """
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):  # another process was first: its key holds
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import sqlite_utils
@@ -33,8 +35,33 @@ def connect(path: str) -> sqlite_utils.Database:
     conn.execute("PRAGMA synchronous = NORMAL")
     db = sqlite_utils.Database(conn)
     if path != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(db)
     return db
+
+
+def _use_wal(db: sqlite_utils.Database, wait: float = 5.0) -> None:
+    """Switch the file to WAL: a persistent mode, set by the first process that opens the file.
+
+    The switch needs the file to itself and SQLite does not call the busy handler for it: two
+    gunicorn workers opening a brand-new database at once failed with "database is locked" and
+    the server stopped ("Worker failed to boot"), or one switched while the other wrote. So
+    openers switch one at a time, each after reading the file again (a connection that read the
+    mode before another switched it still reports the old one).
+    """
+    if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    with file_lock(db, "setup", wait):
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                db.execute("PRAGMA schema_version").fetchone()
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:  # a reader that opened it before: wait for it
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
 
 def get_db() -> sqlite_utils.Database:
@@ -66,6 +93,35 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     else:
         db.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def file_lock(db: sqlite_utils.Database, name: str, wait: float = 30.0) -> Iterator[None]:
+    """Hold an exclusive lock shared by every process that opens this database file.
+
+    For work that must not run twice at once and cannot sit in a single transaction. The lock is
+    the file ``<database>-<name>.lock`` (kept: removing it would let two holders in); an in-memory
+    database has no other process, and no lock.
+    """
+    path = db.execute("PRAGMA database_list").fetchone()[2]  # the main database's file, "" in memory
+    if not path:
+        yield
+        return
+    fd = os.open(f"{path}-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{path}: another process has held the {name} lock for more "
+                                       f"than {wait:.0f} s") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def backup(source_path: str, target_path: str) -> None:

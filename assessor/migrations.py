@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from .db import file_lock
+
 migrations = Migrations("assessor")
 
 
@@ -47,9 +49,19 @@ def m001_initial(db: Database) -> None:
     db["login_failures"].create_index(["key", "failed_at"])
 
 
-def apply(db: Database) -> None:
-    """Bring the schema up to date."""
-    migrations.apply(db)
+def apply(db: Database, wait: float = 30.0) -> None:
+    """Bring the schema up to date; processes starting together take turns.
+
+    Every gunicorn worker runs this at start-up: on a brand-new database two of them both created
+    the first tables, or one failed with "database is locked" and gunicorn stopped. The first to
+    take the lock migrates; the others wait up to ``wait`` seconds, then find nothing pending.
+    A lock file rather than one transaction around all: a migration may have to run outside any
+    (``transactional=False``, e.g. to turn foreign keys off for a table rebuild).
+    """
+    if not migrations.pending(db):
+        return
+    with file_lock(db, "setup", wait):
+        migrations.apply(db)
 
 
 # -- advisor workspace and observatory (appended) ------------------------------------------------

@@ -154,6 +154,8 @@ def test_nothing_runs_off_a_phone_screen(seeded_server, browser, axe, path):  # 
     if path == "file":
         page.goto(seeded_server + "/conseiller/?demo=y&state=submitted")
         page.locator("table.advisor-list tbody tr a").first.click()
+        page.wait_for_url("**/conseiller/evaluations/*")
+        page.wait_for_load_state("load")  # measured before its stylesheet applied, the page was 469 px wide
     else:
         page.goto(seeded_server + path)
     assert page_width(page) <= 375

@@ -131,3 +131,102 @@ def test_the_statistics_triggers_survive_every_migration(app):
     finally:
         database.close()
     assert set(STATS_TRIGGERS) <= triggers
+
+
+def test_processes_opening_a_brand_new_database_at_once_all_start(tmp_path):
+    """gunicorn's workers each open and migrate the database at start-up: on a brand-new file one
+    of them failed with "database is locked" (the switch to WAL, or its migration) and gunicorn
+    stopped with "Worker failed to boot"; or two created the first tables."""
+    from assessor import migrations as schema
+
+    errors: list[BaseException] = []
+    for attempt in range(10):
+        path = str(tmp_path / f"new-{attempt}.sqlite3")
+        barrier = threading.Barrier(4)
+
+        def start() -> None:
+            barrier.wait()
+            try:
+                conn = connect(path)
+                try:
+                    schema.apply(conn)
+                finally:
+                    conn.close()
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        db = connect(path)
+        try:
+            assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+            assert migrations.pending(db) == []
+            assert db.execute("select count(*) from _sqlite_migrations").fetchone()[0] == len(
+                migrations._migrations)
+        finally:
+            db.close()
+    assert not errors, errors
+
+
+def test_processes_starting_together_agree_on_one_secret_key(tmp_path):
+    """Workers creating the instance's secret key at once: none fails, none reads it half-written,
+    all sign with the same key (or a form shown by one worker is refused by the other)."""
+    import stat
+
+    from assessor.config import instance_secret_key
+
+    errors: list[BaseException] = []
+    for attempt in range(30):
+        folder = tmp_path / f"instance-{attempt}"
+        barrier = threading.Barrier(4)
+        keys: list[str] = []
+
+        def start() -> None:
+            barrier.wait()
+            try:
+                keys.append(instance_secret_key(str(folder)))
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert len(keys) == 4 and len(set(keys)) == 1 and len(keys[0]) == 64, keys
+        assert [p.name for p in folder.iterdir()] == ["secret_key"]
+        assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
+
+
+def test_a_migration_outside_any_transaction_can_turn_foreign_keys_off(tmp_path, monkeypatch):
+    """A table rebuild (SQLite's 12 steps) turns foreign keys off first, which does nothing inside a
+    transaction: taking turns to migrate must not wrap the migrations in one."""
+    from sqlite_utils import Migrations
+
+    from assessor import migrations as schema
+
+    seen = []
+    steps = Migrations("rebuild")
+
+    @steps()
+    def m001_table(db):
+        db["things"].create({"id": int}, pk="id")
+
+    @steps(transactional=False)
+    def m002_rebuild(db):
+        db.execute("PRAGMA foreign_keys = OFF")
+        seen.append((db.conn.in_transaction, db.execute("PRAGMA foreign_keys").fetchone()[0]))
+        db.execute("PRAGMA foreign_keys = ON")
+
+    monkeypatch.setattr(schema, "migrations", steps)
+    db = connect(str(tmp_path / "rebuild.sqlite3"))
+    try:
+        schema.apply(db)
+        assert seen == [(False, 0)]
+        assert steps.pending(db) == []
+    finally:
+        db.close()
