@@ -253,6 +253,13 @@ def test_pays_de_la_loire_keeps_its_entry_points_once_solutions_and_co_is_gone()
     assert {"region-pdl-jinnove", "edih-diva-pays-de-la-loire"} <= left
 
 
+@pytest.mark.parametrize("entry_id", ["objectif-ia", "cite-ia-clubs", "digital113-occitanie-is-ai",
+                                      "region-grand-est-ia", "bpifrance-diag-data-ia"])
+def test_announced_or_unconfirmed_offers_carry_an_end_date(entry_id):
+    # announced clubs, a 2024 course, a 2020 MOOC with a 2025 goal, a regional aid with no date
+    assert CATALOGUE.entry(entry_id).valid_until is not None
+
+
 def test_the_eleven_opcos_are_listed():
     opcos = [e for e in CATALOGUE.entries if e.id.startswith("opco-") and e.id != "opco-trouver-son-opco"]
     assert len(opcos) == 11
