@@ -234,6 +234,32 @@ def test_the_wrong_and_outdated_entries_are_gone_or_fixed():
     assert sum(1 for e in CATALOGUE.entries if e.operator.startswith("Cité de l'IA")) <= 6
 
 
+def test_the_regional_edihs_are_named_where_a_source_names_them():
+    named = {region for e in CATALOGUE.entries if "DIH" in e.name.fr and not e.is_reading for region in e.regions}
+    assert {"FR-BRE", "FR-PDL", "FR-NOR", "FR-PAC"} <= named
+
+
+@pytest.mark.parametrize("region", ["FR-CVL", "FR-ARA", "FR-HDF", "FR-BFC", "FR-NOR", "FR-NAQ", "FR-PAC", "FR-OCC"])
+def test_the_regional_chamber_of_commerce_is_an_entry_point(region):
+    assert any(region in e.regions and e.id.startswith("cci-") and not e.is_reading for e in CATALOGUE.entries), region
+
+
+def test_pays_de_la_loire_keeps_its_entry_points_once_solutions_and_co_is_gone():
+    agency = CATALOGUE.entry("solutions-and-co-rdi")
+    assert agency.valid_until is not None  # the agency is being wound up: its entry must end
+    after = agency.valid_until + dt.timedelta(days=1)
+    left = {e.id for e in CATALOGUE.entries if "FR-PDL" in e.regions and not e.is_reading and e.is_valid_on(after)}
+    assert "solutions-and-co-rdi" not in left
+    assert {"region-pdl-jinnove", "edih-diva-pays-de-la-loire"} <= left
+
+
+@pytest.mark.parametrize("entry_id", ["objectif-ia", "cite-ia-clubs", "digital113-occitanie-is-ai",
+                                      "region-grand-est-ia", "bpifrance-diag-data-ia"])
+def test_announced_or_unconfirmed_offers_carry_an_end_date(entry_id):
+    # announced clubs, a 2024 course, a 2020 MOOC with a 2025 goal, a regional aid with no date
+    assert CATALOGUE.entry(entry_id).valid_until is not None
+
+
 def test_the_eleven_opcos_are_listed():
     opcos = [e for e in CATALOGUE.entries if e.id.startswith("opco-") and e.id != "opco-trouver-son-opco"]
     assert len(opcos) == 11
