@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,7 +18,12 @@ _ENV = {
     "ASSESSOR_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "ASSESSOR_TIMEZONE": ("TIMEZONE", str),
     "ASSESSOR_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "ASSESSOR_PUBLIC_URL": ("PUBLIC_URL", str),
+    "ASSESSOR_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
 }
+
+# Host names accepted when neither ASSESSOR_PUBLIC_URL nor ASSESSOR_TRUSTED_HOSTS is set.
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 def defaults(instance_path: str) -> dict:
@@ -44,6 +50,10 @@ def defaults(instance_path: str) -> dict:
         # Behind one, set 1: the private links shown to companies then carry the public scheme
         # and host, and failed logins are counted per client address, not for the proxy.
         "TRUSTED_PROXIES": 0,
+        # The address the public reaches the app at (https://diagnostic.example.org): every private
+        # link shown is built from it, never from the request's Host header. Without it, requests
+        # for a host outside TRUSTED_HOSTS (Flask's setting) get a 400 page (see public_settings).
+        "PUBLIC_URL": None,
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ("fr", "en"),
         "LOGIN_MAX_FAILURES": 5,
@@ -58,6 +68,25 @@ def from_environment(environ=os.environ) -> dict:
         if environ.get(variable):
             settings[key] = parse(environ[variable])
     return settings
+
+
+def public_settings(config: dict) -> dict:
+    """Return PUBLIC_URL checked and without its final '/', and the TRUSTED_HOSTS that follow from it.
+
+    A private link built from a forged Host header (``Host: evil.example``) would send the company's
+    key elsewhere: links come from PUBLIC_URL when it is set; otherwise only the hosts of
+    TRUSTED_HOSTS (by default this machine's own names) are served.
+    """
+    public_url, trusted_hosts = config.get("PUBLIC_URL") or None, config.get("TRUSTED_HOSTS")
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise RuntimeError(f"ASSESSOR_PUBLIC_URL must be the site's address, such as "
+                               f"https://diagnostic.example.org (got {public_url!r})")
+        public_url = public_url.rstrip("/")
+    elif trusted_hosts is None:
+        trusted_hosts = list(LOCAL_HOSTS)
+    return {"PUBLIC_URL": public_url, "TRUSTED_HOSTS": trusted_hosts}
 
 
 def instance_secret_key(instance_path: str) -> str:

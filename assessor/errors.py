@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, flash, g, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .logs import redact
 
 
 def redisplay_on_csrf_error(view):
@@ -44,6 +47,9 @@ _MESSAGES = {
 
 
 def _http_error(error: HTTPException):
+    if request_ctx.url_adapter is None:
+        # The Host header is not one of TRUSTED_HOSTS (a 400): the page links by paths only.
+        request_ctx.url_adapter = current_app.url_map.bind("localhost", script_name=request.script_root or None)
     code = error.code or 500
     title, message = _MESSAGES.get(code, (lambda: error.name, lambda: ""))
     description = getattr(error, "assessor_message", None)
@@ -52,7 +58,7 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected(error: Exception):
-    current_app.logger.exception("Unhandled error on %s", request.path)
+    current_app.logger.exception("Unhandled error on %s", redact(request.path))  # no private link in logs
     title, message = _MESSAGES[500]
     return render_template("error.html", code=500, title=title(), message=message()), 500
 
