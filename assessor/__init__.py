@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise RuntimeError(f"unknown time zone {app.config['TIMEZONE']!r} (ASSESSOR_TIMEZONE): "
                            "use a name such as Europe/Paris") from None
+    app.config.update(settings.public_settings(app.config))
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
@@ -42,7 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 
-    from . import catalogue, db, migrations, questionnaire
+    from . import catalogue, db, logs, migrations, questionnaire
+
+    logs.init_app(app)
 
     # Invalid data files stop the start-up with every problem listed.
     app.extensions["assessor.questionnaires"] = questionnaire.load_directory(

@@ -425,7 +425,7 @@ def restart(assessment_id: int):
         return redirect(url_for("advisor.detail", assessment_id=assessment_id))
     db = get_db()
     questionnaire, token = start_followup(db, assessment, mode="interview", created_by=current_user.id)
-    _flash_private_link(token, assessment["company_name"])
+    _flash_private_link(assessment["company_name"])
     if store.answers(db, store.by_token(db, token)["id"]):
         flash(_("Les réponses du diagnostic précédent sont déjà remplies : parcourez-les avec l'entreprise et "
                 "modifiez ce qui a changé."), "info")
@@ -451,10 +451,11 @@ def report(assessment_id: int):
 # -- interview mode -----------------------------------------------------------------------------
 
 
-def _flash_private_link(token: str, company: str) -> None:
-    flash(_("Diagnostic créé pour %(company)s. Lien privé de ce diagnostic, à transmettre à l'entreprise "
-            "(lui seul permet d'y revenir) : %(url)s",
-            company=company, url=url_for("assess.resume", token=token, _external=True)), "success")
+def _flash_private_link(company: str) -> None:
+    # Flashed messages live in the advisor's session cookie: the company's link is shown by the
+    # page (its resume box), never put in here.
+    flash(_("Diagnostic créé pour %(company)s. Son lien privé, affiché ci-dessous, est à transmettre "
+            "à l'entreprise : lui seul permet d'y revenir.", company=company), "success")
 
 
 @bp.route("/entretien", methods=["GET", "POST"])
@@ -467,7 +468,7 @@ def interview():
         _assessment_id, token = store.create(
             get_db(), form.profile() | {"lang": lang()}, questionnaire.id, questionnaire.version,
             mode="interview", created_by=current_user.id)
-        _flash_private_link(token, form.company_name.data)
+        _flash_private_link(form.company_name.data)
         return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
     return render_template("advisor/interview.html", form=form), 422 if form.errors else 200
 

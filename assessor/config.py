@@ -6,6 +6,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,11 +25,16 @@ _ENV = {
     "ASSESSOR_DPO_CONTACT": ("DPO_CONTACT", str),
     "ASSESSOR_RETENTION_DRAFT_DAYS": ("RETENTION_DRAFT_DAYS", int),
     "ASSESSOR_RETENTION_DAYS": ("RETENTION_DAYS", int),
+    "ASSESSOR_PUBLIC_URL": ("PUBLIC_URL", str),
+    "ASSESSOR_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
 }
 
 # The data controller (GDPR article 13): the organisation that deploys assessor, shown on the
 # privacy page. Without them the page says they are missing and the start-up logs a warning.
 CONTROLLER_SETTINGS = ("CONTROLLER_NAME", "CONTROLLER_CONTACT", "DPO_CONTACT")
+
+# Host names accepted when neither ASSESSOR_PUBLIC_URL nor ASSESSOR_TRUSTED_HOSTS is set.
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 def defaults(instance_path: str) -> dict:
@@ -48,6 +54,10 @@ def defaults(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         # Forms keep working for a whole working day; an expired token re-shows the form anyway.
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Over HTTPS, Flask-WTF also wants a Referer from this site; pages send none
+        # (Referrer-Policy: no-referrer: a private link must not travel in a Referer), so every form
+        # was refused behind HTTPS. The CSRF token and SameSite cookies remain the protection.
+        "WTF_CSRF_SSL_STRICT": False,
         "BABEL_DEFAULT_LOCALE": "fr",
         # Days shown and printed are those of this zone; timestamps are stored in UTC (clock.py).
         "TIMEZONE": "Europe/Paris",
@@ -55,6 +65,10 @@ def defaults(instance_path: str) -> dict:
         # Behind one, set 1: the private links shown to companies then carry the public scheme
         # and host, and failed logins are counted per client address, not for the proxy.
         "TRUSTED_PROXIES": 0,
+        # The address the public reaches the app at (https://diagnostic.example.org): every private
+        # link shown is built from it, never from the request's Host header. Without it, requests
+        # for a host outside TRUSTED_HOSTS (Flask's setting) get a 400 page (see public_settings).
+        "PUBLIC_URL": None,
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ("fr", "en"),
         # Failed advisor logins (auth.py): past LOGIN_MAX_FAILURES for one e-mail from one client
@@ -83,6 +97,25 @@ def from_environment(environ=os.environ) -> dict:
         if environ.get(variable):
             settings[key] = parse(environ[variable])
     return settings
+
+
+def public_settings(config: dict) -> dict:
+    """Return PUBLIC_URL checked and without its final '/', and the TRUSTED_HOSTS that follow from it.
+
+    A private link built from a forged Host header (``Host: evil.example``) would send the company's
+    key elsewhere: links come from PUBLIC_URL when it is set; otherwise only the hosts of
+    TRUSTED_HOSTS (by default this machine's own names) are served.
+    """
+    public_url, trusted_hosts = config.get("PUBLIC_URL") or None, config.get("TRUSTED_HOSTS")
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise RuntimeError(f"ASSESSOR_PUBLIC_URL must be the site's address, such as "
+                               f"https://diagnostic.example.org (got {public_url!r})")
+        public_url = public_url.rstrip("/")
+    elif trusted_hosts is None:
+        trusted_hosts = list(LOCAL_HOSTS)
+    return {"PUBLIC_URL": public_url, "TRUSTED_HOSTS": trusted_hosts}
 
 
 def instance_secret_key(instance_path: str) -> str:

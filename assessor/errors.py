@@ -11,6 +11,7 @@ from collections.abc import Callable
 from html import escape
 
 from flask import Flask, current_app, flash, g, render_template, request, session
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -111,6 +112,9 @@ def _page(code: int, title: Callable[[], str], message: Callable[[], str], heade
 
 
 def _http_error(error: HTTPException):
+    if request_ctx.url_adapter is None:
+        # The Host header is not one of TRUSTED_HOSTS (a 400): the page links by paths only.
+        request_ctx.url_adapter = current_app.url_map.bind("localhost", script_name=request.script_root or None)
     code = error.code or 500
     if code >= 500:
         title, message = _MESSAGES[500]

@@ -7,9 +7,13 @@ follows: the advisor goes through them with the company and changes what has cha
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
@@ -22,9 +26,12 @@ from .web import current_questionnaire, questionnaire_for
 bp = Blueprint("followup", __name__)
 
 
-# The follow-up drafts this browser started, by the id of the diagnostic they follow: only token
-# hashes are stored, so the session is the one place a started draft can be found again.
-_SESSION_KEY = "followups"
+# The follow-up drafts this browser started, by the id of the diagnostic they follow. The session
+# cookie is signed, not encrypted, and an advisor's holds the drafts of the companies it meets: it
+# keeps a random key per draft, never a private link. The draft's token is derived from that key
+# with the app's secret key, so only the server can turn the cookie back into the link, and the
+# database still stores nothing but token hashes.
+_SESSION_KEY = "followup_drafts"
 _REMEMBERED = 5
 
 
@@ -45,6 +52,13 @@ def carried_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> di
     return kept
 
 
+def _draft_token(draft_key: str) -> str:
+    """Return the private token of the follow-up draft started under ``draft_key``."""
+    digest = hmac.new(str(current_app.secret_key).encode("utf-8"), b"assessor.followup-draft:" + draft_key.encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def start_followup(db: Database, previous: dict[str, Any], *, mode: str = "self",
                    created_by: int | None = None) -> tuple[Questionnaire, str]:
     """Create a new draft assessment following up ``previous``; return its questionnaire and token.
@@ -54,19 +68,22 @@ def start_followup(db: Database, previous: dict[str, Any], *, mode: str = "self"
     second one. In interview mode the draft is pre-filled with the answers of ``previous``.
     """
     started = session.get(_SESSION_KEY, {})
-    token = started.get(str(previous["id"]))
+    draft_key = started.get(str(previous["id"]))
+    token = _draft_token(draft_key) if isinstance(draft_key, str) else None
     draft = store.by_token(db, token) if token else None
     if draft is not None and draft["status"] == "draft" and draft["previous_id"] == previous["id"]:
         return questionnaire_for(draft), token
     questionnaire = current_questionnaire()
     profile = {key: previous.get(key) for key in store.PROFILE_FIELDS}
+    draft_key = secrets.token_urlsafe(16)
     assessment_id, token = store.create(db, profile, questionnaire.id, questionnaire.version, mode=mode,
                                         created_by=created_by, previous_id=previous["id"],
-                                        is_demo=bool(previous.get("is_demo")))
+                                        is_demo=bool(previous.get("is_demo")), token=_draft_token(draft_key))
     if mode == "interview":
         store.save_answers(db, assessment_id, carried_answers(questionnaire, store.answers(db, previous["id"])))
     kept = [(key, value) for key, value in started.items() if key != str(previous["id"])]
-    session[_SESSION_KEY] = dict(kept[-(_REMEMBERED - 1):] + [(str(previous["id"]), token)])
+    session[_SESSION_KEY] = dict(kept[-(_REMEMBERED - 1):] + [(str(previous["id"]), draft_key)])
+    session.pop("followups", None)  # written by earlier versions, with private links in it
     return questionnaire, token
 
 
@@ -80,9 +97,9 @@ def start(token: str):
     if previous["status"] != "submitted":
         return redirect(url_for("assess.resume", token=token))
     questionnaire, new_token = start_followup(db, previous)
+    # Flashed messages live in the session cookie: the new link is shown by the page, not in here.
     flash(_("Votre nouveau diagnostic est créé : vos résultats seront comparés à votre premier diagnostic. "
-            "Il a son propre lien privé, à conserver pour le reprendre : %(url)s",
-            url=url_for("assess.resume", token=new_token, _external=True)), "success")
+            "Il a son propre lien privé, affiché ci-dessous : conservez-le pour le reprendre."), "success")
     return redirect(url_for("assess.section", token=new_token, dimension_id=questionnaire.dimensions[0].id))
 
 

@@ -50,12 +50,26 @@ def is_safe_next(target: str | None) -> bool:
         and "\\" not in target
 
 
-@bp.route("/langue/<code>")
+def public_url(endpoint: str, **values: Any) -> str:
+    """Return the full address of a page (a private link shown to a company) as the public reaches
+    it: from PUBLIC_URL when it is set, else from this request, whose host is a trusted one."""
+    base = current_app.config.get("PUBLIC_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+@bp.route("/langue/<code>", methods=["GET", "POST"])
 def set_language(code: str):
-    """Switch the interface language and go back to the page the user was on."""
+    """Switch the interface language and go back to the page the user was on.
+
+    The switch in the header is a form (POST, CSRF) carrying that page in a hidden field: in the
+    URL, a private link would be written to every access log. A plain link (GET) switches too and
+    opens the home page: ``/langue/en`` is the site in English.
+    """
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next")
+    target = request.form.get("next") if request.method == "POST" else None
     return redirect(target if is_safe_next(target) else url_for("assess.home"))
 
 
@@ -173,6 +187,7 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "datetime")
+    app.add_template_global(public_url)
 
     @app.template_filter("region_name")
     def region_name(code: str) -> str:

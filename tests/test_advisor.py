@@ -505,7 +505,7 @@ def test_followup_from_the_results_page_compares_with_the_first(app, client, db)
     second_token = re.match(r"/a/([^/]+)/s/strategy$", response.location).group(1)
     assert second_token != first_token
     page = client.get(response.location).get_data(as_text=True)
-    assert f"http://localhost/a/{second_token}" in page  # the flash gives the new link
+    assert f"http://localhost/a/{second_token}" in page  # the page shows the new link
     second = store.by_token(db, second_token)
     assert second["previous_id"] == first_id and second["status"] == "draft"
     assert {k: second[k] for k in store.PROFILE_FIELDS} == {k: store.get(db, first_id)[k] for k in store.PROFILE_FIELDS}

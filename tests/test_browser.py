@@ -267,6 +267,34 @@ def test_the_profile_form_can_be_filled_with_the_keyboard_only(live_server, brow
     context.close()
 
 
+def test_the_language_switch_keeps_the_page_without_javascript_and_from_the_keyboard(live_server, browser):
+    """Issue 9: the switch is a form (no private link in its URL) that still acts like a link."""
+    from assessor.questionnaire import latest
+    from tests.conftest import create_assessment
+
+    base_url, app = live_server
+    dimension = latest(app.extensions["assessor.questionnaires"], "ai-maturity").dimensions[1]
+    _id, token = create_assessment(app)
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    address = f"{base_url}/a/{token}/s/{dimension.id}"
+    page.goto(address)
+    targets = page.eval_on_selector_all("a[href], form[action]",
+                                        "els => els.map(e => e.getAttribute('href') || e.getAttribute('action'))")
+    assert not [t for t in targets if "next=" in t or ("langue" in t and token in t)], targets
+    page.get_by_role("button", name="English").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == address
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Step 2 of" in page.locator(".step-count").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Français").click()
+    assert page.url == address
+    assert page.locator("html").get_attribute("lang") == "fr"
+    context.close()
+
+
 def test_advisor_follows_the_readme_and_works_in_a_real_browser(live_server, browser, axe, tmp_path):
     """Create an account and demo data as the README says, then log in, filter, open a company,
     write a note, start a follow-up, export CSV and read the observatory."""

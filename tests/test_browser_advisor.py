@@ -55,7 +55,7 @@ def signed_in(browser, base_url, width, email="admin@example.org", language="fr"
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     if language == "en":
-        page.get_by_role("link", name="English").click()
+        page.get_by_role("button", name="English").click()
     return context, page
 
 

@@ -73,19 +73,57 @@ def test_home_explains_the_diagnostic_in_french(client):
     assert "Données personnelles" in html
 
 
+def language_form(html: str) -> tuple[str, dict]:
+    """Return the header's language switch: its action and the fields it sends."""
+    form = re.search(r'<form method="post" action="(/langue/[^"]+)" class="nav-form">(.*?)</form>', html, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    return form.group(1), {name: unescape(value) for name, value in fields.items()}
+
+
 def test_language_switch_to_english_and_back(client, questionnaire):
-    response = client.get("/langue/en?next=/methodologie")
-    assert response.headers["Location"] == "/methodologie"
+    action, fields = language_form(client.get("/methodologie?x=1").get_data(as_text=True))
+    assert action == "/langue/en" and fields["next"] == "/methodologie?x=1"
+    response = client.post(action, data=fields)
+    assert response.headers["Location"] == "/methodologie?x=1"
     html = client.get("/methodologie").get_data(as_text=True)
     assert '<html lang="en">' in html
     assert questionnaire.levels[0].label.en in html
-    client.get("/langue/fr")
+    action, fields = language_form(html)
+    assert action == "/langue/fr"
+    client.post(action, data=fields)
     assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
 
 
+def test_a_plain_link_to_the_language_opens_the_home_page(client):
+    response = client.get("/langue/en?next=/methodologie")
+    assert response.headers["Location"] == "/"  # a path in the URL is not followed (nor logged)
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
 def test_language_switch_refuses_an_external_redirect(client):
-    assert client.get("/langue/en?next=https://evil.example/").headers["Location"] == "/"
-    assert client.get("/langue/en?next=//evil.example/").headers["Location"] == "/"
+    _action, fields = language_form(client.get("/").get_data(as_text=True))
+    for target in ("https://evil.example/", "//evil.example/"):
+        assert client.post("/langue/en", data=fields | {"next": target}).headers["Location"] == "/"
+
+
+def test_language_switch_without_its_form_token_changes_nothing(client):
+    assert client.post("/langue/en", data={"next": "/methodologie"}).status_code == 400
+    assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_on_a_private_page_keeps_the_link_out_of_every_url(client, questionnaire):
+    """Issue 9: /langue/en?next=/a/<token>/... wrote the private link into the access log."""
+    token = start(client)
+    page = f"/a/{token}/s/{questionnaire.dimensions[0].id}"
+    html = client.get(page).get_data(as_text=True)
+    urls = re.findall(r'(?:href|action|src)="([^"]*)"', html)
+    assert not [url for url in urls if "langue" in url and token in url]
+    assert not [url for url in urls if "next=" in url]
+    action, fields = language_form(html)
+    assert token not in action and fields["next"] == page
+    response = client.post(action, data=fields)
+    assert response.headers["Location"] == page
+    assert '<html lang="en">' in client.get(page).get_data(as_text=True)
 
 
 def test_profile_errors_are_shown_in_french_and_nothing_typed_is_lost(client):
@@ -574,8 +612,23 @@ def test_behind_a_trusted_proxy_the_private_link_is_the_public_https_one(tmp_pat
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "diagnostic.example.fr",
                  "X-Forwarded-For": "203.0.113.7"}
     for proxies, expected in ((1, "https://diagnostic.example.fr/a/"), (0, "http://localhost/a/")):
-        app = make_app(tmp_path / str(proxies), WTF_CSRF_ENABLED=False, TRUSTED_PROXIES=proxies)
+        app = make_app(tmp_path / str(proxies), WTF_CSRF_ENABLED=False, TRUSTED_PROXIES=proxies,
+                       TRUSTED_HOSTS=["diagnostic.example.fr", "localhost"])
         client = app.test_client()
         response = client.post("/", data=VALID_PROFILE, headers=forwarded, follow_redirects=True)
         link = re.search(r'id="resume-url"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
         assert link.startswith(expected), link
+
+
+def test_forms_work_over_https_although_pages_send_no_referer(tmp_path):
+    """Pages send no Referer (a private link must not travel in one); Flask-WTF's strict HTTPS check
+    wanted one, so behind HTTPS every form was refused with "Formulaire expiré"."""
+    app = make_app(tmp_path, TRUSTED_HOSTS=["diagnostic.example.fr"])
+    client = app.test_client()
+    base = "https://diagnostic.example.fr"
+    page = client.get("/", base_url=base)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = client.post("/", data=VALID_PROFILE | {"csrf_token": token}, base_url=base)
+    assert response.status_code == 302
+    assert "/a/" in response.headers["Location"]

@@ -130,7 +130,8 @@ SME_REDIRECT = (404, 302, 404, 404, 404)
 
 MATRIX: dict[str, list[Case]] = {
     "static": [Case("GET", fixed("/static/style.css"), PUBLIC)],
-    "web.set_language": [Case("GET", fixed("/langue/fr?next=/methodologie"), (302,) * 5)],
+    "web.set_language": [Case("GET", fixed("/langue/fr"), (302,) * 5),
+                         Case("POST", fixed("/langue/fr"), (302,) * 5, data=lambda w: {"next": "/methodologie"})],
     "assess.home": [Case("GET", fixed("/"), PUBLIC),
                     Case("POST", fixed("/"), (302,) * 5, data=lambda w: dict(PROFILE_FORM))],
     "assess.methodology": [Case("GET", fixed("/methodologie"), PUBLIC)],
