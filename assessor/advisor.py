@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SearchField, SelectField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from . import clock
+from . import clock, scoring
 from . import results as results_view
 from .auth import EmptyForm
 from .db import get_db
@@ -361,7 +361,7 @@ def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None
     db = get_db()
     questionnaire = questionnaire_for(assessment)
     answers = store.answers(db, assessment["id"])
-    context = results_view.build(db, assessment, questionnaire, lang()) \
+    context = results_view.build(db, assessment, questionnaire, lang(), answers=answers) \
         if assessment["status"] == "submitted" else {"assessment": assessment, "questionnaire": questionnaire}
     advisors = workspace.assignable_advisors(db, assessment["region"], assessment["assigned_advisor_id"])
     if followup_form is None:
@@ -376,7 +376,7 @@ def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None
         notes=workspace.notes(db, assessment["id"]), note_form=note_form or NoteForm(),
         followup_form=followup_form, restart_form=EmptyForm(), chain=chain if len(chain) > 1 else [],
         creator=creator, followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
-        level_label=_level_label), status
+        level_label=_level_label, scoring_version=scoring.SCORING_VERSION), status
 
 
 @bp.route("/evaluations/<id:assessment_id>")

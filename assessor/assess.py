@@ -11,6 +11,7 @@ from .db import get_db
 from .errors import redisplay_on_csrf_error
 from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
 from .questionnaire import Questionnaire, is_visible
+from .diagnosis import stored_result
 from .scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score
 from .store import advisors as workspace
 from .store import assessments as store
@@ -219,7 +220,10 @@ def _export(token: str) -> tuple[dict, str]:
 
     assessment, questionnaire = _load(token)
     answers = store.answers(get_db(), assessment["id"])
-    result = score(questionnaire, answers, assessment["size_band"]) if assessment["status"] == "submitted" else None
+    result = None
+    if assessment["status"] == "submitted":  # the figures stored at validation, as on every page
+        rescored = score(questionnaire, answers, assessment["size_band"])
+        result = stored_result(questionnaire, assessment, rescored) or rescored
     return export_data(assessment, questionnaire, answers, result, lang()), f"diagnostic-ia-{assessment['id']}"
 
 
