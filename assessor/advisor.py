@@ -22,8 +22,9 @@ from . import clock, scoring
 from . import results as results_view
 from .auth import EmptyForm
 from .db import get_db
+from .diagnosis import answer_words
 from .forms import ProfileForm, QueryForm, clean_text, special_labels, table_choices
-from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Questionnaire, is_visible
+from .questionnaire import DONT_KNOW, Questionnaire, is_visible
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from .store import advisors as workspace
 from .store import assessments as store
@@ -341,17 +342,10 @@ def _answer_rows(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[
             if not is_visible(questionnaire, question, answers):
                 continue
             value = answers.get(question.id)
-            if value in (DONT_KNOW, NOT_APPLICABLE):
-                text = special[value]
-            elif value is None or question.type == "text":
-                text = value
-            elif isinstance(value, list):
-                text = " ; ".join(o.label.get(language) if (o := question.option(v)) else v for v in value)
-            else:
-                option = question.option(str(value))
-                text = option.label.get(language) if option else str(value)
-            items.append({"question": question, "value": value, "text": text,
-                          "dont_know": value == DONT_KNOW, "missing": value is None})
+            words = answer_words(question, value, language)
+            items.append({"question": question, "value": value,
+                          "text": special.get(value) if words.status in special else words.words,
+                          "dont_know": words.status == DONT_KNOW, "missing": words.status == "unanswered"})
         sections.append({"dimension": dimension, "items": items})
     return sections
 

@@ -11,7 +11,7 @@ from .db import get_db
 from .errors import redisplay_on_csrf_error
 from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
 from .questionnaire import Questionnaire, is_visible
-from .diagnosis import stored_result
+from .diagnosis import answer_words, stored_result
 from .scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score
 from .store import advisors as workspace
 from .store import assessments as store
@@ -138,6 +138,7 @@ def review(token: str):
     return render_template("review.html", assessment=assessment, questionnaire=questionnaire,
                            answers=answers, token=token, answered=_answered_count(questionnaire, answers),
                            visible=lambda q: is_visible(questionnaire, q, answers),
+                           words=lambda q: answer_words(q, answers.get(q.id), lang()),
                            steps=len(questionnaire.dimensions), completeness=state,
                            what_is_left=None if state.complete else what_is_left(questionnaire, state))
 

@@ -199,6 +199,35 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
     )
 
 
+@dataclass(frozen=True)
+class AnswerWords:
+    """An answer as the user read it."""
+    status: str  # answered | unanswered | dont_know | not_applicable
+    labels: tuple[str, ...] = ()  # the options chosen, in the questionnaire's order
+    text: str | None = None  # a free-text answer
+
+    @property
+    def words(self) -> str | None:
+        """The chosen options joined (" ; "), or the text typed; None for the special answers."""
+        return " ; ".join(self.labels) if self.labels else self.text
+
+
+def answer_words(question: Any, value: Any, lang: str) -> AnswerWords:
+    """Put one answer into words: the one function the review page, the advisor's file, the data
+    export and the PDF use. The special answers' words ("Je ne sais pas") are the templates'."""
+    if value in (None, "", []):
+        return AnswerWords("unanswered")
+    if value == DONT_KNOW:
+        return AnswerWords("dont_know")
+    if value == NOT_APPLICABLE:
+        return AnswerWords("not_applicable")
+    if question.type == "text":
+        return AnswerWords("answered", text=str(value))
+    chosen = value if isinstance(value, list) else [value]
+    return AnswerWords("answered", labels=tuple(
+        option.label.get(lang) if (option := question.option(str(v))) else str(v) for v in chosen))
+
+
 def answer_rows(questionnaire: Questionnaire, dimension: Dimension, answers: dict[str, Any],
                 lang: str) -> list[dict[str, Any]]:
     """Return what was answered to each question asked in a dimension, in the user's words.
@@ -210,21 +239,9 @@ def answer_rows(questionnaire: Questionnaire, dimension: Dimension, answers: dic
     for question in dimension.questions:
         if not is_visible(questionnaire, question, answers):
             continue
-        value = answers.get(question.id)
-        row: dict[str, Any] = {"question": question.text.get(lang), "status": "answered", "labels": [],
-                               "text": None}
-        if value in (None, "", []):
-            if question.type == "text":
-                continue  # an optional free-text question left empty says nothing
-            row["status"] = "unanswered"
-        elif value == DONT_KNOW:
-            row["status"] = "dont_know"
-        elif value == NOT_APPLICABLE:
-            row["status"] = "not_applicable"
-        elif question.type == "text":
-            row["text"] = str(value)
-        else:
-            chosen = value if isinstance(value, list) else [value]
-            row["labels"] = [o.label.get(lang) for o in question.options if o.value in chosen]
-        rows.append(row)
+        words = answer_words(question, answers.get(question.id), lang)
+        if words.status == "unanswered" and question.type == "text":
+            continue  # an optional free-text question left empty says nothing
+        rows.append({"question": question.text.get(lang), "status": words.status,
+                     "labels": list(words.labels), "text": words.text})
     return rows

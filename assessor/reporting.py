@@ -38,9 +38,9 @@ from sqlite_utils import Database
 
 from . import clock
 from . import config as settings
-from .questionnaire import Questionnaire
 from .diagnosis import DiagnosisInputs
 from .diagnosis import build as build_diagnosis
+from .questionnaire import Questionnaire
 from .report_context import build_context, diagnosis_context, report_lang, view  # noqa: F401
 from .scoring import SCORING_VERSION
 from .store import diagnoses

@@ -4,6 +4,7 @@ shapes a report."""
 from __future__ import annotations
 
 import csv
+import html as htmllib
 import io
 import re
 import shutil
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, best_answers, create_assessment, make_app, worst_answers
 
 from assessor import auth, reporting, scoring
 from assessor.advisor import csv_cell
@@ -20,7 +22,6 @@ from assessor.diagnosis import DiagnosisInputs
 from assessor.questionnaire import latest
 from assessor.store import advisors as workspace
 from assessor.store import assessments as store
-from conftest import ROOT, best_answers, create_assessment, make_app, worst_answers
 
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "un mot de passe solide"
@@ -142,7 +143,7 @@ def test_a_page_reads_the_store_once_and_scores_at_most_once(app, monkeypatch):
     questionnaire = _questionnaire(app)
     first, _ = create_assessment(app, worst_answers(questionnaire), submit=True)
     second, _ = create_assessment(app, _mixed_answers(questionnaire), submit=True, previous_id=first)
-    _third, token = create_assessment(app, best_answers(questionnaire), submit=True, previous_id=second)
+    _, token = create_assessment(app, best_answers(questionnaire), submit=True, previous_id=second)
     calls = []
     original = scoring.score
     monkeypatch.setattr("assessor.diagnosis.score", lambda *a, **k: calls.append(1) or original(*a, **k))
@@ -209,3 +210,34 @@ def test_the_cache_key_changes_when_a_label_of_referential_py_changes(app, tmp_p
     next(iter(sorted((copy / "fonts").glob("*")))).write_bytes(b"not the same font")
     monkeypatch.setattr(reporting, "_sources_cache", {})
     assert _key(app, copy) != same
+
+
+# -- answers in words -----------------------------------------------------------------------------
+
+
+def test_answers_are_put_into_words_once_for_every_surface(app):
+    """The review page, the advisor's file, the data export and the PDF's rows say the same words."""
+    from assessor.diagnosis import answer_rows, answer_words
+
+    questionnaire = _questionnaire(app)
+    checklist = next(q for q in questionnaire.questions if q.type == "multiple" and len(q.options) >= 3
+                     and not any(o.exclusive for o in q.options[:2]) and q.show_if is None)
+    answers = _mixed_answers(questionnaire) | {checklist.id: [o.value for o in checklist.options[:2]]}
+    words = answer_words(checklist, answers[checklist.id], "fr")
+    assert words.status == "answered" and words.labels == tuple(o.label.fr for o in checklist.options[:2])
+    assert answer_words(checklist, "dont_know", "fr").status == "dont_know"
+    assert answer_words(checklist, None, "fr").status == "unanswered"
+    joined = " ; ".join(words.labels)
+    assessment_id, token = create_assessment(app, answers)
+    client = app.test_client()
+    assert htmllib.unescape(client.get(f"/a/{token}/verification").get_data(as_text=True)).count(joined) == 1
+    database = connect(app.config["DATABASE"])
+    result = scoring.score(questionnaire, answers, "pme")
+    store.submit(database, assessment_id, result.summary(), result.scoring_version)
+    database.close()
+    detail = _advisor(app).get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)
+    assert htmllib.unescape(detail).count(joined) == 1
+    exported = client.get(f"/a/{token}/donnees.json").get_json()
+    assert next(a for a in exported["answers"] if a["question_id"] == checklist.id)["answer"] == list(words.labels)
+    rows = answer_rows(questionnaire, questionnaire.dimension(checklist.dimension), answers, "fr")
+    assert next(r for r in rows if r["question"] == checklist.text.fr)["labels"] == list(words.labels)
