@@ -362,7 +362,9 @@ def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None
         followup_form = FollowupForm(advisors=advisors, data={
             "status": assessment["followup_status"] or "nouveau", "assigned": assessment["assigned_advisor_id"] or 0})
     scope = _scope()
-    chain = [row for row in workspace.chain(db, assessment["id"]) if scope.allows(row)]
+    diagnosis = context.get("diagnosis")
+    chain = [row for row in (diagnosis.chain if diagnosis else workspace.chain(db, assessment["id"]))
+             if scope.allows(row)]
     creator = workspace.advisor_names(db, [assessment["created_by"]]).get(assessment["created_by"]) \
         if assessment["created_by"] else None
     return render_template(

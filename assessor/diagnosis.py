@@ -40,6 +40,7 @@ class DiagnosisInputs:
     baseline: dict[str, Any] | None = None
     previous: dict[str, Any] | None = None
     peers: dict[str, Any] | None = None
+    chain: tuple[dict[str, Any], ...] = ()  # the whole follow-up chain, first to latest
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Diagnosis:
     immediate_previous_result: Result | None
     peers: dict[str, Any] | None
     catalogue: Catalogue
+    chain: tuple[dict[str, Any], ...] = ()
 
     @property
     def scoring_changed(self) -> bool:
@@ -195,7 +197,7 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
         baseline=baseline, baseline_result=baseline_result,
         overall_delta=_delta(result.overall, baseline_result.overall if baseline_result else None),
         immediate_previous=immediate, immediate_previous_result=immediate_result,
-        peers=inputs.peers, catalogue=catalogue,
+        peers=inputs.peers, catalogue=catalogue, chain=inputs.chain,
     )
 
 

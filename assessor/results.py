@@ -44,7 +44,8 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
                                     date=format_day(baseline["submitted_at"], "medium"))
                 if baseline else _("Premier diagnostic")),
     )
-    fields = {field.name: getattr(diagnosis, field.name) for field in dataclasses.fields(diagnosis)}
+    fields = {field.name: getattr(diagnosis, field.name) for field in dataclasses.fields(diagnosis)
+              if field.name != "chain"}  # the advisor's file shows the chain its reader may see
     return fields | {
         "diagnosis": diagnosis, "radar": radar,
         "dimensions": list(dimensions), "priorities": list(diagnosis.priorities),
