@@ -29,23 +29,95 @@ MAX_ADVICE = 8
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """One assessment as stored, its result at validation included (not its token's hash).
+
+    Read like the row it comes from (``assessment["company_name"]``, ``.get``) as well as by
+    attribute, so that templates and the code written for rows read it unchanged; a column added by
+    a later migration is kept in ``extra``.
+    """
+    id: int
+    questionnaire_id: str
+    questionnaire_version: int
+    status: str = "draft"
+    company_name: str | None = None
+    size_band: str | None = None
+    sector: str | None = None
+    region: str | None = None
+    department: str | None = None
+    role: str | None = None
+    email: str | None = None
+    consent_contact: int = 0
+    consent_stats: int = 0
+    lang: str | None = "fr"
+    mode: str = "self"
+    created_by: int | None = None
+    previous_id: int | None = None
+    is_demo: int = 0
+    created_at: str | None = None
+    updated_at: str | None = None
+    submitted_at: str | None = None
+    scoring_version: int | None = None
+    overall: float | None = None
+    level: str | None = None
+    floor_level: str | None = None
+    confidence: float | None = None
+    dimension_scores: str | None = None
+    followup_status: str | None = None
+    assigned_advisor_id: int | None = None
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any] | Assessment) -> Assessment:
+        if isinstance(row, Assessment):
+            return row
+        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        return cls(**{k: v for k, v in row.items() if k in names},
+                   extra={k: v for k, v in row.items() if k not in names and k != "token_hash"})
+
+    def __getitem__(self, key: str) -> Any:
+        if key != "extra" and key in self.__dataclass_fields__:
+            return getattr(self, key)
+        if key in self.extra:
+            return self.extra[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return (key != "extra" and key in self.__dataclass_fields__) or key in self.extra
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __or__(self, changes: dict[str, Any]) -> Assessment:
+        """Return a copy with some fields changed, as ``row | {...}`` does for a row."""
+        return Assessment.from_row(self.as_row() | changes)
+
+    def as_row(self) -> dict[str, Any]:
+        row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}
+        return row | self.extra
+
+
+@dataclass(frozen=True)
 class DiagnosisInputs:
     """Everything a diagnosis is made of, as read from the store (see store.diagnoses.load).
 
     ``assessment``, ``baseline`` (the first submitted diagnostic of the follow-up chain, if not this
     one) and ``previous`` (the one this follows up) are assessment rows with their stored results.
     """
-    assessment: dict[str, Any]
+    assessment: Assessment
     answers: dict[str, Any]
-    baseline: dict[str, Any] | None = None
-    previous: dict[str, Any] | None = None
+    baseline: Assessment | None = None
+    previous: Assessment | None = None
     peers: dict[str, Any] | None = None
     chain: tuple[dict[str, Any], ...] = ()  # the whole follow-up chain, first to latest
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    assessment: dict[str, Any]
+    assessment: Assessment
     questionnaire: Questionnaire
     answers: dict[str, Any]
     result: Result  # the figures shown: stored at validation
@@ -61,10 +133,10 @@ class Diagnosis:
     recommendations: tuple[Any, ...]
     readings: tuple[Any, ...]
     plan: Any
-    baseline: dict[str, Any] | None
+    baseline: Assessment | None
     baseline_result: Result | None
     overall_delta: float | None
-    immediate_previous: dict[str, Any] | None
+    immediate_previous: Assessment | None
     immediate_previous_result: Result | None
     peers: dict[str, Any] | None
     catalogue: Catalogue
@@ -88,7 +160,7 @@ def _delta(now: float | None, before: float | None) -> float | None:
     return now - before if now is not None and before is not None else None
 
 
-def _stored_scores(row: dict[str, Any]) -> dict[str, float | None] | None:
+def _stored_scores(row: dict[str, Any] | Assessment) -> dict[str, float | None] | None:
     """Return the dimension scores stored with a submitted assessment, or None if there are none."""
     if row.get("status") != "submitted" or row.get("overall") is None or not row.get("dimension_scores"):
         return None
@@ -99,7 +171,7 @@ def _stored_scores(row: dict[str, Any]) -> dict[str, float | None] | None:
     return scores if isinstance(scores, dict) else None
 
 
-def stored_result(questionnaire: Questionnaire, row: dict[str, Any],
+def stored_result(questionnaire: Questionnaire, row: dict[str, Any] | Assessment,
                   rescored: Result | None = None) -> Result | None:
     """Return the result stored with a submitted assessment, or None if it has none.
 

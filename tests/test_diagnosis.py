@@ -241,3 +241,20 @@ def test_answers_are_put_into_words_once_for_every_surface(app):
     assert next(a for a in exported["answers"] if a["question_id"] == checklist.id)["answer"] == list(words.labels)
     rows = answer_rows(questionnaire, questionnaire.dimension(checklist.dimension), answers, "fr")
     assert next(r for r in rows if r["question"] == checklist.text.fr)["labels"] == list(words.labels)
+
+
+def test_the_assessment_is_a_typed_frozen_record_read_like_its_row(app):
+    import dataclasses
+
+    from assessor.diagnosis import Assessment
+
+    assessment_id, _ = create_assessment(app, {"strategy.owner": "team"}, submit=True)
+    database = connect(app.config["DATABASE"])
+    row = store.get(database, assessment_id)
+    database.close()
+    record = Assessment.from_row(row | {"added_later": "kept"})
+    assert record.company_name == record["company_name"] == row["company_name"]
+    assert record.get("added_later") == "kept" and record.get("token_hash") is None and "overall" in record
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.overall = 100  # type: ignore[misc]
+    assert (record | {"company_name": "Autre"}).company_name == "Autre" and record.company_name != "Autre"

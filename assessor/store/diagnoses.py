@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..diagnosis import DiagnosisInputs
+from ..diagnosis import Assessment, DiagnosisInputs
 from . import advisors as workspace
 from . import assessments, stats
 
 
-def load(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str],
+def load(db: Database, assessment: dict[str, Any] | Assessment, dimension_ids: Iterable[str],
          answers: dict[str, Any] | None = None) -> DiagnosisInputs:
     """Return an assessment's answers, its follow-up chain with the earlier results, its peers' figures.
 
@@ -31,9 +31,10 @@ def load(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str],
             baseline = row
         row = rows.get(row["previous_id"]) if row["previous_id"] else None
     return DiagnosisInputs(
-        assessment=assessment,
+        assessment=Assessment.from_row(assessment),
         answers=assessments.answers(db, assessment["id"]) if answers is None else answers,
-        baseline=baseline, previous=previous,
+        baseline=Assessment.from_row(baseline) if baseline else None,
+        previous=Assessment.from_row(previous) if previous else None,
         peers=stats.peers(db, assessment, list(dimension_ids), own_chain=chain),
         chain=tuple(chain),
     )
