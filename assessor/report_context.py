@@ -1,7 +1,7 @@
 """What the PDF report shows: the results page's context plus the report's own details.
 
 No WeasyPrint here: :mod:`assessor.reporting` turns these contexts into PDFs. The sample report of
-the CLI and the benchmark is loaded through the real code path (store → scoring → results.build)
+the CLI and the benchmark is loaded through the real code path (store → diagnosis → results.context)
 on a private in-memory database.
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ def format_date(day: dt.date, lang: str) -> str:
 
 def build_context(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
                   today: dt.date | None = None, answers: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the results page's context (results.build) plus the answers and the report date.
+    """Return the results page's context (results.context) plus the answers and the report date.
 
     Needs an application context (the catalogue is the app's).
     """
