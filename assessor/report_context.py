@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlite_utils import Database
 
 from . import clock, referential, results
-from .diagnosis import Diagnosis, answer_rows  # noqa: F401  (answer_rows: kept for its readers)
+from .diagnosis import Diagnosis, answer_rows  # answer_rows: kept for its readers
 from .questionnaire import Questionnaire, latest
 from .scoring import check_answers, normalise_answer, score
 from .store import assessments as store

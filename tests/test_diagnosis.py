@@ -129,7 +129,7 @@ def test_the_same_diagnosis_shows_the_same_score_everywhere(app, monkeypatch, sc
 
 def test_a_row_without_stored_scores_says_its_figures_are_today_s(app):
     questionnaire = _questionnaire(app)
-    assessment_id, token = create_assessment(app, _mixed_answers(questionnaire), submit=True)
+    assessment_id, _ = create_assessment(app, _mixed_answers(questionnaire), submit=True)
     database = connect(app.config["DATABASE"])
     database["assessments"].update(assessment_id, {"dimension_scores": None})
     database.close()
