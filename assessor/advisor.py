@@ -18,12 +18,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SearchField, SelectField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from . import clock
+from . import clock, scoring
 from . import results as results_view
 from .auth import EmptyForm
 from .db import get_db
+from .diagnosis import answer_words
 from .forms import ProfileForm, QueryForm, clean_text, special_labels, table_choices
-from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Questionnaire, is_visible
+from .questionnaire import DONT_KNOW, Questionnaire, is_visible
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from .store import advisors as workspace
 from .store import assessments as store
@@ -341,17 +342,10 @@ def _answer_rows(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[
             if not is_visible(questionnaire, question, answers):
                 continue
             value = answers.get(question.id)
-            if value in (DONT_KNOW, NOT_APPLICABLE):
-                text = special[value]
-            elif value is None or question.type == "text":
-                text = value
-            elif isinstance(value, list):
-                text = " ; ".join(o.label.get(language) if (o := question.option(v)) else v for v in value)
-            else:
-                option = question.option(str(value))
-                text = option.label.get(language) if option else str(value)
-            items.append({"question": question, "value": value, "text": text,
-                          "dont_know": value == DONT_KNOW, "missing": value is None})
+            words = answer_words(question, value, language)
+            items.append({"question": question, "value": value,
+                          "text": special.get(value) if words.status in special else words.words,
+                          "dont_know": words.status == DONT_KNOW, "missing": words.status == "unanswered"})
         sections.append({"dimension": dimension, "items": items})
     return sections
 
@@ -361,14 +355,16 @@ def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None
     db = get_db()
     questionnaire = questionnaire_for(assessment)
     answers = store.answers(db, assessment["id"])
-    context = results_view.build(db, assessment, questionnaire, lang()) \
+    context = results_view.build(db, assessment, questionnaire, lang(), answers=answers) \
         if assessment["status"] == "submitted" else {"assessment": assessment, "questionnaire": questionnaire}
     advisors = workspace.assignable_advisors(db, assessment["region"], assessment["assigned_advisor_id"])
     if followup_form is None:
         followup_form = FollowupForm(advisors=advisors, data={
             "status": assessment["followup_status"] or "nouveau", "assigned": assessment["assigned_advisor_id"] or 0})
     scope = _scope()
-    chain = [row for row in workspace.chain(db, assessment["id"]) if scope.allows(row)]
+    diagnosis = context.get("diagnosis")
+    chain = [row for row in (diagnosis.chain if diagnosis else workspace.chain(db, assessment["id"]))
+             if scope.allows(row)]
     creator = workspace.advisor_names(db, [assessment["created_by"]]).get(assessment["created_by"]) \
         if assessment["created_by"] else None
     return render_template(
@@ -376,7 +372,7 @@ def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None
         notes=workspace.notes(db, assessment["id"]), note_form=note_form or NoteForm(),
         followup_form=followup_form, restart_form=EmptyForm(), chain=chain if len(chain) > 1 else [],
         creator=creator, followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
-        level_label=_level_label), status
+        level_label=_level_label, scoring_version=scoring.SCORING_VERSION), status
 
 
 @bp.route("/evaluations/<id:assessment_id>")

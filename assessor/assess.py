@@ -11,6 +11,7 @@ from .db import get_db
 from .errors import redisplay_on_csrf_error
 from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
 from .questionnaire import Questionnaire, is_visible
+from .diagnosis import answer_words, stored_result
 from .scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score
 from .store import advisors as workspace
 from .store import assessments as store
@@ -137,6 +138,7 @@ def review(token: str):
     return render_template("review.html", assessment=assessment, questionnaire=questionnaire,
                            answers=answers, token=token, answered=_answered_count(questionnaire, answers),
                            visible=lambda q: is_visible(questionnaire, q, answers),
+                           words=lambda q: answer_words(q, answers.get(q.id), lang()),
                            steps=len(questionnaire.dimensions), completeness=state,
                            what_is_left=None if state.complete else what_is_left(questionnaire, state))
 
@@ -219,7 +221,10 @@ def _export(token: str) -> tuple[dict, str]:
 
     assessment, questionnaire = _load(token)
     answers = store.answers(get_db(), assessment["id"])
-    result = score(questionnaire, answers, assessment["size_band"]) if assessment["status"] == "submitted" else None
+    result = None
+    if assessment["status"] == "submitted":  # the figures stored at validation, as on every page
+        rescored = score(questionnaire, answers, assessment["size_band"])
+        result = stored_result(questionnaire, assessment, rescored) or rescored
     return export_data(assessment, questionnaire, answers, result, lang()), f"diagnostic-ia-{assessment['id']}"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from . import referential
+from .diagnosis import answer_words
 from .forms import special_labels
 from .questionnaire import SPECIAL_VALUES, Question, Questionnaire
 from .scoring import Result
@@ -22,22 +23,15 @@ FORMAT_VERSION = 1
 
 
 def _answer_words(question: Question, value: Any, lang: str) -> str | list[str] | None:
-    """Return an answer as the user read it: the option's label, or the text typed."""
-    if value is None:
-        return None
-    special = special_labels()
-    if isinstance(value, str) and value in SPECIAL_VALUES:
-        return special[value]
-    if question.type == "text":
-        return value
-    if isinstance(value, list):
-        return [_option_label(question, v, lang) for v in value]
-    return _option_label(question, value, lang)
-
-
-def _option_label(question: Question, value: str, lang: str) -> str:
-    option = question.option(value)
-    return option.label.get(lang) if option else value
+    """Return an answer as the user read it: the option's label (a list for a checklist), or the text."""
+    words = answer_words(question, value, lang)
+    if words.status == "unanswered":
+        return None if value is None else value
+    if words.status in SPECIAL_VALUES:
+        return special_labels()[words.status]
+    if words.text is not None:
+        return words.text
+    return list(words.labels) if isinstance(value, list) else words.labels[0]
 
 
 def _coded(table: dict[str, tuple[str, str]], code: str | None, lang: str) -> dict[str, str] | None:

@@ -1,7 +1,7 @@
 """What the PDF report shows: the results page's context plus the report's own details.
 
 No WeasyPrint here: :mod:`assessor.reporting` turns these contexts into PDFs. The sample report of
-the CLI and the benchmark is loaded through the real code path (store → scoring → results.build)
+the CLI and the benchmark is loaded through the real code path (store → diagnosis → results.context)
 on a private in-memory database.
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ from markupsafe import Markup
 from sqlite_utils import Database
 
 from . import clock, referential, results
-from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Dimension, Questionnaire, is_visible, latest
+from .diagnosis import Diagnosis, answer_rows  # answer_rows: kept for its readers
+from .questionnaire import Questionnaire, latest
 from .scoring import check_answers, normalise_answer, score
 from .store import assessments as store
 from .web import text_helpers
@@ -47,46 +48,22 @@ def format_date(day: dt.date, lang: str) -> str:
 
 def build_context(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
                   today: dt.date | None = None, answers: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the results page's context (results.build) plus the answers and the report date.
+    """Return the results page's context (results.context) plus the answers and the report date.
 
-    Needs an application context (results.build reads the catalogue from the app).
+    Needs an application context (the catalogue is the app's).
     """
     lang = report_lang(lang)
     today = today or clock.today()
-    if answers is None:
-        answers = store.answers(db, assessment["id"])
     with force_locale(lang):
-        context = results.build(db, assessment, questionnaire, lang, today=today, answers=answers)
-    context["answers"] = answers
+        return diagnosis_context(results.diagnose(db, assessment, questionnaire, lang, today, answers), today)
+
+
+def diagnosis_context(diagnosis: Diagnosis, today: dt.date) -> dict[str, Any]:
+    """Return the report context of a diagnosis built in the report's language (inside force_locale)."""
+    context = results.context(diagnosis)
+    context["answers"] = diagnosis.answers
     context["report_date"] = today
     return context
-
-
-def answer_rows(questionnaire: Questionnaire, dimension: Dimension, answers: dict[str, Any],
-                lang: str) -> list[dict[str, Any]]:
-    """Return what was answered to each question asked in a dimension, in the user's words."""
-    rows = []
-    for question in dimension.questions:
-        if not is_visible(questionnaire, question, answers):
-            continue
-        value = answers.get(question.id)
-        row: dict[str, Any] = {"question": question.text.get(lang), "status": "answered", "labels": [],
-                               "text": None}
-        if value in (None, "", []):
-            if question.type == "text":
-                continue  # an optional free-text question left empty says nothing
-            row["status"] = "unanswered"
-        elif value == DONT_KNOW:
-            row["status"] = "dont_know"
-        elif value == NOT_APPLICABLE:
-            row["status"] = "not_applicable"
-        elif question.type == "text":
-            row["text"] = str(value)
-        else:
-            chosen = value if isinstance(value, list) else [value]
-            row["labels"] = [o.label.get(lang) for o in question.options if o.value in chosen]
-        rows.append(row)
-    return rows
 
 
 def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, Any]:

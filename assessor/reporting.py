@@ -38,12 +38,12 @@ from sqlite_utils import Database
 
 from . import clock
 from . import config as settings
+from .diagnosis import DiagnosisInputs
+from .diagnosis import build as build_diagnosis
 from .questionnaire import Questionnaire
-from .report_context import build_context, report_lang, view
+from .report_context import build_context, diagnosis_context, report_lang, view  # noqa: F401
 from .scoring import SCORING_VERSION
-from .store import advisors as workspace
-from .store import assessments as store
-from .store import stats
+from .store import diagnoses
 
 # Bump when the report changes in a way the file fingerprints below cannot see (e.g. a filter).
 REPORT_TEMPLATE_VERSION = 1
@@ -51,11 +51,11 @@ PDF_VARIANT = "pdf/ua-1"
 TEMPLATE = "report.html"
 STYLESHEET = "report.css"
 RADAR_STYLESHEET = "radar.css"
-# Files of reports/ that shape the PDF (sample data does not).
-_SOURCE_PATTERNS = ("*.html", "*.css", "fonts/*.ttf")
-# Modules whose code decides what a report says.
-_CONTENT_MODULES = ("results.py", "recommend.py", "scoring.py", "charts.py", "report_context.py",
-                    "reporting.py")
+# Files of reports/ the renderer reads as text; every file of the folder goes into the report version.
+_SOURCE_PATTERNS = ("*.html", "*.css")
+# The package: its code, templates and translations shape what a report says (labels, words, figures).
+PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_PATTERNS = ("**/*.py", "templates/**/*.html", "translations/**/*.po")
 
 # Guards the per-process singletons; renders hold _render_lock (Pango and fontconfig objects are
 # shared, and renders are CPU-bound, so threads would not run them in parallel anyway).
@@ -121,23 +121,35 @@ def url_fetcher(root: Path | None = None):
 class _Sources:
     """The templates, stylesheet and fonts of one reports folder, read once, with their hash."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, package: Path | None = None):
         self.root = root
-        files = sorted({p for pattern in _SOURCE_PATTERNS for p in root.glob(pattern) if p.is_file()})
-        digest = hashlib.sha256()
-        self.texts: dict[str, str] = {}
-        for path in files:
-            data = path.read_bytes()
-            name = path.relative_to(root).as_posix()
-            digest.update(f"\0{name}\0{len(data)}\0".encode())
-            digest.update(data)
-            if path.suffix in (".html", ".css"):
-                self.texts[name] = data.decode("utf-8")
-        module_dir = Path(__file__).parent
-        for name in _CONTENT_MODULES:
-            digest.update(f"\0{name}\0".encode())
-            digest.update((module_dir / name).read_bytes())
-        self.fingerprint = digest.hexdigest()
+        self.texts: dict[str, str] = {
+            p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+            for pattern in _SOURCE_PATTERNS for p in sorted(root.glob(pattern)) if p.is_file()}
+        self.fingerprint = report_version(root, package or PACKAGE_DIR)
+
+
+def _files_digest(digest, folder: Path, patterns: tuple[str, ...], label: str) -> None:
+    files = sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
+    for path in files:
+        if "__pycache__" in path.parts:
+            continue
+        data = path.read_bytes()
+        digest.update(f"\0{label}/{path.relative_to(folder).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+
+
+def report_version(root: Path, package: Path) -> str:
+    """Return the hash of every file that shapes a report, read from the files themselves.
+
+    Every file of the reports folder (templates, CSS, fonts), and the package's code, templates and
+    translations: no list to keep, so an edited label in any module (``referential.py``, say)
+    changes it. Read once per process (:func:`_sources`): a deploy restarts the workers.
+    """
+    digest = hashlib.sha256()
+    _files_digest(digest, root, ("**/*",), "reports")
+    _files_digest(digest, package, _PACKAGE_PATTERNS, "assessor")
+    return digest.hexdigest()
 
 
 _sources_cache: dict[Path, _Sources] = {}
@@ -151,8 +163,8 @@ def _sources(root: Path) -> _Sources:
 
 
 def template_fingerprint(root: Path | None = None) -> str:
-    """Return REPORT_TEMPLATE_VERSION, the WeasyPrint version and the hash of the report's files
-    and content modules."""
+    """Return the report version: REPORT_TEMPLATE_VERSION, the WeasyPrint version and the hash of
+    the files that shape a report (:func:`report_version`)."""
     return (f"{REPORT_TEMPLATE_VERSION}:{_weasyprint_version()}:"
             f"{_sources(root or default_reports_dir()).fingerprint}")
 
@@ -293,8 +305,10 @@ def render_pdf(context: dict[str, Any], lang: str, root: Path | None = None) -> 
 
 # -- the cache ------------------------------------------------------------------------------------
 
+# The assessment's fields a report prints or is shaped by, its stored result included.
 _REPORTED_FIELDS = ("company_name", "size_band", "sector", "region", "department",
-                    "questionnaire_id", "questionnaire_version", "submitted_at", "previous_id")
+                    "questionnaire_id", "questionnaire_version", "status", "submitted_at", "previous_id",
+                    "scoring_version", "overall", "level", "floor_level", "confidence", "dimension_scores")
 _fingerprints: dict[int, str] = {}
 
 
@@ -321,28 +335,25 @@ def _translations_fingerprint(directories: str, lang: str) -> str:
     return digest.hexdigest()
 
 
-def _summary(other: dict[str, Any] | None) -> list | None:
-    return None if other is None else [other["id"], other.get("status"), other.get("submitted_at")]
+def _record(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if row is None else {"id": row["id"]} | {k: row.get(k) for k in _REPORTED_FIELDS}
 
 
-def cache_key(assessment: dict[str, Any], answers: dict[str, Any], questionnaire: Questionnaire,
-              catalogue: object, lang: str, today: dt.date, previous: dict[str, Any] | None,
-              translations: str = "", root: Path | None = None,
-              baseline: dict[str, Any] | None = None, peers: dict[str, Any] | None = None) -> str:
+def cache_key(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: object, lang: str,
+              today: dt.date, translations: str = "", root: Path | None = None) -> str:
     """Return the sha256 naming the report these inputs produce.
 
-    ``previous`` and ``baseline`` (the first diagnostic of a follow-up chain) stand for the earlier
-    results the report compares with: submitted assessments never change, so their id, status and
-    date are enough.
+    The hash of the diagnosis' inputs (the record with its stored result, the answers, the earlier
+    diagnostics of its chain with theirs, the peers' figures), of the data files, the language and
+    the day, plus the report version (:func:`template_fingerprint`).
     """
     parts = {
-        "assessment": assessment["id"],
-        "answers": answers,
-        "profile": {k: assessment.get(k) for k in _REPORTED_FIELDS},
-        "previous": _summary(previous),
-        "baseline": _summary(baseline),
+        "assessment": _record(inputs.assessment),
+        "answers": inputs.answers,
+        "previous": _record(inputs.previous),
+        "baseline": _record(inputs.baseline),
         # The comparison with similar companies moves as other companies submit.
-        "peers": peers,
+        "peers": inputs.peers,
         "questionnaire": [questionnaire.key, _data_fingerprint(questionnaire)],
         "scoring": SCORING_VERSION,
         "catalogue": [getattr(catalogue, "version", None), _data_fingerprint(catalogue)],
@@ -467,18 +478,19 @@ def report_for(db: Database, assessment: dict[str, Any], questionnaire: Question
     lang = report_lang(lang)
     app = current_app
     today = today or clock.today()
-    answers = store.answers(db, assessment["id"])
-    key = cache_key(assessment, answers, questionnaire, app.extensions["assessor.catalogue"], lang, today,
-                    store.previous(db, assessment),
+    catalogue = app.extensions["assessor.catalogue"]
+    inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
+    key = cache_key(inputs, questionnaire, catalogue, lang, today,
                     _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
-                    default_reports_dir(), workspace.first_of_chain(db, assessment),
-                    stats.peers(db, assessment, [d.id for d in questionnaire.dimensions]))
+                    default_reports_dir())
     cache = ReportCache(app.config["REPORT_CACHE_DIR"])
     pdf = cache.get(assessment["id"], key)
     if pdf is None:
         _prune_daily(cache)
         started = time.perf_counter()
-        pdf = render_pdf(build_context(db, assessment, questionnaire, lang, today, answers), lang)
+        with force_locale(lang):  # the same inputs: no second read of the store
+            context = diagnosis_context(build_diagnosis(inputs, questionnaire, catalogue, lang, today), today)
+        pdf = render_pdf(context, lang)
         cache.put(assessment["id"], key, pdf)
         app.logger.info("report of assessment %s (%s) rendered in %.0f ms, %d KB", assessment["id"], lang,
                         (time.perf_counter() - started) * 1000, len(pdf) // 1024)

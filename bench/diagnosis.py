@@ -6,7 +6,9 @@ Seeds N demo assessments (default 300, so that peer comparisons have data) and o
 validated diagnosis, then measures with Flask's test client, for the results page, the advisor's
 file and a PDF whose cache was emptied just before (a cache miss):
 
-- the SQL statements run per request (sqlite3's trace callback on every connection the app opens);
+- the SQL statements run per request (sqlite3's trace callback on every connection the app opens),
+  and among them the queries proper (without the SAVEPOINT / RELEASE pair sqlite-utils wraps
+  around each ``db.query``);
 - the calls to the scoring function per request;
 - the median server time over R requests (default 15; 5 for the PDF), and, as a baseline measured
   in the same run, the median of the static methodology page (no database, no scoring), so that
@@ -41,12 +43,15 @@ class Counter:
 
     def __init__(self) -> None:
         self.sql = 0
+        self.queries = 0
         self.scorings = 0
         self.active = False
 
     def trace(self, _statement: str) -> None:
         if self.active:
             self.sql += 1
+            if not _statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+                self.queries += 1
 
 
 def instrument(counter: Counter) -> None:
@@ -113,14 +118,14 @@ def setup(workdir: Path, peers: int):
     return app, client, advisor, token, assessment_id
 
 
-def measure(counter: Counter, client, url: str, repeat: int, before=None) -> tuple[int, int, float]:
-    """Return (statements, scorings) of one request and the median server time over ``repeat``."""
+def measure(counter: Counter, client, url: str, repeat: int, before=None) -> tuple[int, int, int, float]:
+    """Return (statements, queries, scorings) of one request and the median server time over ``repeat``."""
     times = []
-    sql = scorings = 0
+    sql = queries = scorings = 0
     for index in range(repeat):
         if before:
             before()
-        counter.sql = counter.scorings = 0
+        counter.sql = counter.queries = counter.scorings = 0
         counter.active = True
         started = time.perf_counter()
         response = client.get(url)
@@ -128,8 +133,8 @@ def measure(counter: Counter, client, url: str, repeat: int, before=None) -> tup
         counter.active = False
         assert response.status_code == 200, (url, response.status_code)
         if index == 0:
-            sql, scorings = counter.sql, counter.scorings
-    return sql, scorings, statistics.median(times)
+            sql, queries, scorings = counter.sql, counter.queries, counter.scorings
+    return sql, queries, scorings, statistics.median(times)
 
 
 def main() -> None:
@@ -156,12 +161,13 @@ def main() -> None:
             ("PDF, cached", client, f"/a/{token}/rapport.pdf", options.repeat, None),
         ]
         print(f"{options.peers} demo peers; medians over {options.repeat} requests (PDF miss: fewer)")
-        print(f"{'request':32} {'SQL':>5} {'scorings':>9} {'median ms':>10} {'x baseline':>11}")
+        print(f"{'request':32} {'SQL':>5} {'queries':>8} {'scorings':>9} {'median ms':>10} {'x baseline':>11}")
         baseline = None
         for label, http, url, repeat, before in rows:
-            sql, scorings, median = measure(counter, http, url, repeat, before)
+            sql, queries, scorings, median = measure(counter, http, url, repeat, before)
             baseline = baseline or median
-            print(f"{label:32} {sql:>5} {scorings:>9} {median * 1000:>10.1f} {median / baseline:>11.1f}")
+            print(f"{label:32} {sql:>5} {queries:>8} {scorings:>9} {median * 1000:>10.1f} "
+                  f"{median / baseline:>11.1f}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -25,7 +25,8 @@ PEERS_MIN = 10
 # -- comparison with similar companies -----------------------------------------------------------
 
 
-def peers(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str]) -> dict[str, Any] | None:
+def peers(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str],
+          own_chain: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
     """Return the averages of similar companies, or None below ``PEERS_MIN`` of them.
 
     Similar: same questionnaire and size band, and the same sector or the same region; submitted,
@@ -34,6 +35,7 @@ def peers(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str]
 
     :returns: ``{"count", "overall", "dimensions": {id: average or None}, "size_band", "sector",
         "region"}`` (averages rounded to 0.1).
+    :param own_chain: the assessment's follow-up chain, when the caller has already read it.
     """
     size = assessment.get("size_band") or ""
     sector, region = assessment.get("sector") or "", assessment.get("region") or ""
@@ -50,7 +52,7 @@ def peers(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str]
         "select dimension_id, sum(n), sum(total) from stats_dimensions "
         "where questionnaire_id = ? and is_demo = ? and size_band = ? and (sector = ? or region = ?) "
         "group by dimension_id", [questionnaire_id, demo, size, sector, region])}
-    for own in chain(db, assessment["id"]) or [assessment]:
+    for own in (chain(db, assessment["id"]) if own_chain is None else own_chain) or [assessment]:
         if own["status"] != "submitted" or not own["consent_stats"] or int(bool(own["is_demo"])) != demo \
                 or (own["questionnaire_id"] or "") != questionnaire_id or (own["size_band"] or "") != size \
                 or ((own["sector"] or "") != sector and (own["region"] or "") != region):
