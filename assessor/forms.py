@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import i18n
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_LENGTH, Dimension, Question
 from .referential import DEPARTMENTS, NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS
 
@@ -40,9 +41,8 @@ def clean_text(value: Any) -> Any:
 def table_choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = False,
                   placeholder: str | None = None) -> list[SelectChoice]:
     """Return a reference table (code → French and English labels) as choices in the user's language."""
-    index = 1 if lang == "en" else 0
-    choices = [SelectChoice(code, f"{code} – {labels[index]}" if with_code else labels[index])
-               for code, labels in table.items()]
+    labels = {code: i18n.label(table, code, lang) for code in table}
+    choices = [SelectChoice(code, f"{code} – {labels[code]}" if with_code else labels[code]) for code in table]
     return ([SelectChoice("", placeholder)] if placeholder is not None else []) + choices
 
 

@@ -1,6 +1,7 @@
 """Reference lists of the company profile: regions, departments, NAF sections, sizes, roles.
 
-Labels are French (the product's language of record); English labels sit beside them.
+Labels are French (the product's language of record); English labels sit beside them; ``i18n.label``
+picks one.
 """
 from __future__ import annotations
 
@@ -113,9 +114,3 @@ ROLES: dict[str, tuple[str, str]] = {
     "autre": ("Autre", "Other"),
 }
 
-
-def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "fr") -> str:
-    """Return the label of a code in the user's language, or the code itself."""
-    if code not in table:
-        return code or ""
-    return table[code][1 if lang == "en" else 0]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -23,3 +25,75 @@ def test_every_string_shown_to_users_is_translated_into_english():
         if not entry or not strings or (isinstance(strings, tuple) and not all(strings)):
             missing.append(f"{_filename}:{lineno}: {msgid}")
     assert not missing, "untranslated: " + "; ".join(missing[:20])
+
+
+# -- one API for the words of the web pages and the report (issue 10) ------------------------------
+
+def test_label_text_and_day_pick_the_language():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from assessor import i18n, referential
+    from assessor.questionnaire import Text
+
+    assert i18n.label(referential.REGIONS, "FR-BRE", "fr") == "Bretagne"
+    assert i18n.label(referential.REGIONS, "FR-BRE", "en") == "Brittany"
+    assert i18n.label(referential.REGIONS, "FR-XXX", "en") == "FR-XXX"  # unknown code: shown as it is
+    assert i18n.label(referential.REGIONS, None, "fr") == ""
+    assert i18n.text(Text("Données", "Data"), "en") == "Data"
+    assert i18n.text({"fr": "Données", "en": "Data"}, "fr") == "Données"
+    assert i18n.text(None, "fr") == ""
+    paris = ZoneInfo("Europe/Paris")
+    # 23:30 UTC on 30 November is already 1 December in Paris: the French ordinal.
+    assert i18n.day("2026-11-30T23:30:00+00:00", "fr", tz=paris) == "1er décembre 2026"
+    assert i18n.day("2026-11-30T23:30:00+00:00", "en", tz=paris) == "December 1, 2026"
+    assert i18n.day("2026-11-30T23:30:00+00:00", "fr", tz=ZoneInfo("UTC")) == "30 novembre 2026"
+    assert i18n.day(dt.date(2026, 12, 11), "fr", "medium") == "11 déc. 2026"
+    assert i18n.day(None, "fr") == ""
+    assert i18n.moment("2026-12-01T18:44:00+00:00", "fr", paris) == "1er décembre 2026 à 19\u00a0h\u00a044"
+    assert i18n.moment("2026-12-01T18:44:00+00:00", "en", paris) == "1 December 2026 at 7:44\u00a0pm"
+
+
+def test_web_and_report_expose_the_same_helpers(app):
+    from assessor import i18n
+    from assessor.web import text_helpers
+
+    with app.app_context():
+        web = text_helpers("en")
+    assert set(i18n.helpers("en")) <= set(web)
+    assert web["label"]("SIZE_BANDS", "1-9") == "1 to 9 employees"
+    assert web["day"]("2026-12-02", "long") == "December 2, 2026"
+
+
+def _script_literals(source: str) -> list[str]:
+    """Return the string literals of a script, its comments left out."""
+    import re
+
+    source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    literals, pattern = [], re.compile(r"""//[^\n]*|"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
+    for match in pattern.finditer(source):
+        if not match.group(0).startswith("//"):
+            literals.append(match.group(1) if match.group(1) is not None else match.group(2))
+    return literals
+
+
+def test_the_script_writes_no_word_shown_to_users():
+    """app.js takes its messages from data-* attributes that the templates translate."""
+    import re
+
+    literals = _script_literals((ROOT / "assessor/static/app.js").read_text(encoding="utf-8"))
+    assert "copy-status" in literals and "X-Autosave" in literals  # the grep sees the script's strings
+    words = [s for s in literals if s != "use strict" and (
+        not s.isascii() or re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", s) or re.fullmatch(r"[A-Z][a-z]+\b.*", s))]
+    assert not words, f"words written in app.js instead of a data-* attribute: {words}"
+    assert _script_literals('a = "Lien copié."; // "not this"\nb = \'Saved at\';') == ["Lien copié.", "Saved at"]
+
+
+@pytest.mark.parametrize(("lang", "message"), [("fr", "Lien copié."), ("en", "Link copied.")])
+def test_the_copy_message_comes_from_the_page_in_the_users_language(app, client, lang, message):
+    from tests.conftest import create_assessment
+
+    _id, token = create_assessment(app)
+    client.get(f"/langue/{lang}")
+    page = client.get(f"/a/{token}/verification").get_data(as_text=True)
+    assert f'data-copied="{message}"' in page
