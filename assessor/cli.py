@@ -258,8 +258,67 @@ def retention_purge_command(dry_run: bool, as_of: Any) -> None:
                + ("" if dry_run else f", {reports} cached report(s)"))
 
 
+# -- translations ---------------------------------------------------------------------------------
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+POT = Path("assessor/translations/messages.pot")
+TRANSLATIONS_DIR = Path("assessor/translations")
+_root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                            default=PROJECT_ROOT, show_default=False,
+                            help="The project folder holding babel.cfg (default: this checkout).")
+
+
+def _pybabel(root: Path, *args: str) -> None:
+    """Run a pybabel command from the project folder, as ``pybabel ARGS`` would."""
+    import contextlib
+
+    from babel.messages.frontend import CommandLineInterface
+
+    with contextlib.chdir(root):
+        try:
+            CommandLineInterface().run(["pybabel", "-q", *args])
+        except SystemExit as exc:  # pybabel's own error (a bad option, a broken catalogue)
+            if exc.code:
+                raise click.ClickException(f"pybabel {args[0]} failed") from None
+        except OSError as exc:  # a missing folder or file
+            raise click.ClickException(f"pybabel {args[0]} failed: {exc}") from None
+
+
+@click.group("translate")
+def translate_group() -> None:
+    """Keep the interface's translations up to date (French is the source language)."""
+
+
+@translate_group.command("extract")
+@_root_option
+def translate_extract_command(root: Path) -> None:
+    """Collect every message of the code and the templates into messages.pot."""
+    _pybabel(root, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+             "-o", str(POT), ".")
+    click.echo(f"extracted {POT}")
+
+
+@translate_group.command("update")
+@_root_option
+def translate_update_command(root: Path) -> None:
+    """Bring every catalogue (.po) in line with messages.pot: new messages come in untranslated (never
+    guessed from a similar one: no fuzzy entries), messages gone from the code are dropped."""
+    _pybabel(root, "update", "-i", str(POT), "-d", str(TRANSLATIONS_DIR), "--no-fuzzy-matching",
+             "--ignore-obsolete")
+    click.echo(f"updated the catalogues of {TRANSLATIONS_DIR}")
+
+
+@translate_group.command("compile")
+@_root_option
+def translate_compile_command(root: Path) -> None:
+    """Compile the catalogues (.po) into the .mo files the application reads."""
+    _pybabel(root, "compile", "-d", str(TRANSLATIONS_DIR))
+    click.echo(f"compiled the catalogues of {TRANSLATIONS_DIR}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+    app.cli.add_command(translate_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(retention_group)
 
