@@ -1,6 +1,7 @@
 """Every interface string has its English translation (French is the source language)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,44 @@ def test_the_copy_message_comes_from_the_page_in_the_users_language(app, client,
     client.get(f"/langue/{lang}")
     page = client.get(f"/a/{token}/verification").get_data(as_text=True)
     assert f'data-copied="{message}"' in page
+
+
+# Identical in both languages on purpose: names and acronyms.
+SAME_IN_ENGLISH = {"Bpifrance", "France Num", "Cité de l'IA", "EDIH", "OPCO", "RNCP", "NAF", "SIRET"}
+_FRENCH = re.compile(r"[àâçéèêëîïôûùüÿœæ«»]|\b(le|la|les|des|du|de|et|vous|votre|vos|un|une|pour|avec|sur|est)\b",
+                     re.IGNORECASE)
+
+
+def catalogue_problems(po_text: str) -> list[str]:
+    """Return what a translator left undone in an English catalogue: fuzzy entries (gettext ignores
+    them: the French shows), obsolete ones (#~) and French copied as the English translation."""
+    import io
+
+    catalog = read_po(io.BytesIO(po_text.encode("utf-8")))
+    problems = [f"fuzzy: {m.id}" for m in catalog if m.id and m.fuzzy]
+    problems += [f"obsolete: {msgid}" for msgid in catalog.obsolete]
+    if "\n#~ " in "\n" + po_text and not catalog.obsolete:
+        problems.append("obsolete entries (#~) left in the file")
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for msgid, msgstr in zip(ids, strings):
+            if msgid and msgstr == msgid and msgid not in SAME_IN_ENGLISH and _FRENCH.search(msgid):
+                problems.append(f"French left as the English translation: {msgid}")
+    return problems
+
+
+def test_the_english_catalogue_has_no_fuzzy_obsolete_or_french_entry():
+    text = (ROOT / "assessor/translations/en/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    assert catalogue_problems(text) == []
+
+
+def test_the_catalogue_check_finds_what_a_translator_left_undone():
+    po = ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+          '#, fuzzy\nmsgid "Lien copié !"\nmsgstr "Link copied."\n\n'
+          'msgid "Vos réponses"\nmsgstr "Vos réponses"\n\n'
+          'msgid "Score"\nmsgstr "Score"\n\n'
+          'msgid "Cité de l\'IA"\nmsgstr "Cité de l\'IA"\n\n'
+          '#~ msgid "Ancien"\n#~ msgstr "Old"\n')
+    assert catalogue_problems(po) == ["fuzzy: Lien copié !", "obsolete: Ancien",
+                                      "French left as the English translation: Vos réponses"]
