@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import clock
+from . import clock, i18n
 from . import config as settings
 from .catalogue import Catalogue, load_catalogue
 from .questionnaire import QUESTION_TYPES, Questionnaire, QuestionnaireError, latest, load_directory
@@ -178,7 +178,8 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
     _echo_json({
         "recommendations": [{
             "id": r.entry.id, "name": r.entry.name.get(lang), "kind": r.entry.kind,
-            "regions": list(r.entry.regions), "dimension": r.dimension, "reason": r.reason,
+            "regions": list(r.entry.regions), "dimension": r.dimension,
+            "reason": i18n.reason(r.reason, lang),
             "url": r.entry.url, "contact": r.entry.contact, "source_url": r.entry.source_url,
         } for r in advice.recommendations],
         "readings": [{"id": e.id, "name": e.name.get(lang), "regions": list(e.regions), "url": e.url,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import referential
 
@@ -28,6 +29,7 @@ LANGUAGES = ("fr", "en")
 SOURCE_LANGUAGE = "fr"
 DEFAULT_ZONE = ZoneInfo("Europe/Paris")  # clock.DEFAULT_TIMEZONE: the web passes the configured zone
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class Bilingual(Protocol):
@@ -128,3 +130,20 @@ def helpers(lang: str, tz: ZoneInfo | None = None) -> dict[str, Any]:
 
     return {"label": table_label, "text": bilingual, "t": bilingual,
             "day": lambda value, format="long": day(value, lang, format, tz)}
+
+
+@functools.cache
+def _words(lang: str) -> Environment:
+    """A plain-text Jinja environment with the catalogue and the helpers of a language, for the
+    macros that put data into words outside a page (the ``recommend`` command)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(helpers(lang))
+    return env
+
+
+def reason(why: Any, lang: str) -> str:
+    """Return a recommendation's reason (``recommend.Reason``) in words, the words of the pages and
+    the report (the ``reason_words`` macro of templates/_reason.html)."""
+    return str(_words(lang).get_template("_reason.html").module.reason_words(why))  # type: ignore[attr-defined]

@@ -53,6 +53,8 @@ STYLESHEET = "report.css"
 RADAR_STYLESHEET = "radar.css"
 # Files of reports/ that shape the PDF (sample data does not).
 _SOURCE_PATTERNS = ("*.html", "*.css", "fonts/*.ttf")
+# Templates of the web pages that the report imports too.
+_SHARED_TEMPLATES = ("_reason.html",)
 # Modules whose code decides what a report says.
 _CONTENT_MODULES = ("results.py", "recommend.py", "scoring.py", "charts.py", "report_context.py",
                     "reporting.py")
@@ -134,6 +136,12 @@ class _Sources:
             if path.suffix in (".html", ".css"):
                 self.texts[name] = data.decode("utf-8")
         module_dir = Path(__file__).parent
+        # The macros the web pages share with the report (the reasons of the recommendations).
+        for name in _SHARED_TEMPLATES:
+            data = (module_dir / "templates" / name).read_bytes()
+            digest.update(f"\0templates/{name}\0{len(data)}\0".encode())
+            digest.update(data)
+            self.texts[name] = data.decode("utf-8")
         for name in _CONTENT_MODULES:
             digest.update(f"\0{name}\0".encode())
             digest.update((module_dir / name).read_bytes())

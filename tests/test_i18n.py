@@ -139,3 +139,33 @@ def test_the_catalogue_check_finds_what_a_translator_left_undone():
           '#~ msgid "Ancien"\n#~ msgstr "Old"\n')
     assert catalogue_problems(po) == ["fuzzy: Lien copié !", "obsolete: Ancien",
                                       "French left as the English translation: Vos réponses"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_reasons_read_the_same_on_the_results_page_and_in_the_report(app, client, lang):
+    """One macro puts a recommendation's reason into words, for the page and for the PDF."""
+    from markupsafe import escape
+
+    from assessor import i18n, report_context, reporting
+    from assessor.db import connect
+    from assessor.questionnaire import latest
+    from assessor.store import assessments as store
+    from tests.conftest import create_assessment, worst_answers
+
+    questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
+    assessment_id, token = create_assessment(app, worst_answers(questionnaire), submit=True)
+    client.get(f"/langue/{lang}")
+    page = client.get(f"/a/{token}/resultats").get_data(as_text=True)
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            context = report_context.build_context(db, store.get(db, assessment_id), questionnaire, lang)
+        finally:
+            db.close()
+        report = reporting.render_html(context, lang)
+    reasons = [i18n.reason(r.reason, lang) for r in context["recommendations"]]
+    assert reasons
+    assert [w for w in reasons if str(escape(w)) not in page] == []
+    spaced = reporting.french_spacing if lang == "fr" else str  # until the report's post-processing goes
+    assert [w for w in reasons if str(escape(spaced(w))) not in report] == []
+    assert all(("Cette offre vous aide à " if lang == "fr" else "This helps you ") in words for words in reasons)
