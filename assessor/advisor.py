@@ -78,7 +78,7 @@ class FilterForm(QueryForm):
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_l("Cette date précède la date de début : inversez-les."))
+            raise ValidationError(_l("Cette date précède la date de début : inversez-les."))
 
     def __init__(self, formdata, regions: Iterable[str], questionnaire: Questionnaire | None, language: str):
         super().__init__(formdata)
@@ -238,8 +238,8 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
 
 def incomplete_export_line() -> str:
     """Return the last line of an export that an error cut short."""
-    return _("EXPORT INCOMPLET : une erreur a interrompu l'export, des lignes manquent. "
-             "Relancez l'export ; si l'erreur se répète, prévenez l'administrateur.")
+    return _("EXPORT INCOMPLET : une erreur a interrompu l'export, des lignes manquent. "
+             "Relancez l'export ; si l'erreur se répète, prévenez l'administrateur.")
 
 
 def _local_time_formatter() -> Callable[[str | None], str | None]:
@@ -284,7 +284,7 @@ def export():
     """
     form = _filter_form()
     if form.errors:
-        flash(_("L'export n'a pas été fait : corrigez les filtres signalés ci-dessous puis exportez à nouveau."),
+        flash(_("L'export n'a pas été fait : corrigez les filtres signalés ci-dessous puis exportez à nouveau."),
               "error")
         return _render_list(form, 422)
     filters, scope, dimensions = form.filters(), _scope(), _export_dimensions()
@@ -346,7 +346,7 @@ def _answer_rows(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[
             elif value is None or question.type == "text":
                 text = value
             elif isinstance(value, list):
-                text = " ; ".join(o.label.get(language) if (o := question.option(v)) else v for v in value)
+                text = " ; ".join(o.label.get(language) if (o := question.option(v)) else v for v in value)
             else:
                 option = question.option(str(value))
                 text = option.label.get(language) if option else str(value)
@@ -421,13 +421,13 @@ def restart(assessment_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if assessment["status"] != "submitted":
-        flash(_("Ce diagnostic n'est pas encore validé : terminez-le avant d'en commencer un nouveau."), "error")
+        flash(_("Ce diagnostic n'est pas encore validé : terminez-le avant d'en commencer un nouveau."), "error")
         return redirect(url_for("advisor.detail", assessment_id=assessment_id))
     db = get_db()
     questionnaire, token = start_followup(db, assessment, mode="interview", created_by=current_user.id)
     _flash_private_link(token, assessment["company_name"])
     if store.answers(db, store.by_token(db, token)["id"]):
-        flash(_("Les réponses du diagnostic précédent sont déjà remplies : parcourez-les avec l'entreprise et "
+        flash(_("Les réponses du diagnostic précédent sont déjà remplies : parcourez-les avec l'entreprise et "
                 "modifiez ce qui a changé."), "info")
     return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
 
@@ -453,7 +453,7 @@ def report(assessment_id: int):
 
 def _flash_private_link(token: str, company: str) -> None:
     flash(_("Diagnostic créé pour %(company)s. Lien privé de ce diagnostic, à transmettre à l'entreprise "
-            "(lui seul permet d'y revenir) : %(url)s",
+            "(lui seul permet d'y revenir) : %(url)s",
             company=company, url=url_for("assess.resume", token=token, _external=True)), "success")
 
 

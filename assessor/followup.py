@@ -80,8 +80,8 @@ def start(token: str):
     if previous["status"] != "submitted":
         return redirect(url_for("assess.resume", token=token))
     questionnaire, new_token = start_followup(db, previous)
-    flash(_("Votre nouveau diagnostic est créé : vos résultats seront comparés à votre premier diagnostic. "
-            "Il a son propre lien privé, à conserver pour le reprendre : %(url)s",
+    flash(_("Votre nouveau diagnostic est créé : vos résultats seront comparés à votre premier diagnostic. "
+            "Il a son propre lien privé, à conserver pour le reprendre : %(url)s",
             url=url_for("assess.resume", token=new_token, _external=True)), "success")
     return redirect(url_for("assess.section", token=new_token, dimension_id=questionnaire.dimensions[0].id))
 

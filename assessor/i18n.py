@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -56,6 +57,21 @@ def text(bilingual: Bilingual | dict[str, str] | None, lang: str) -> str:
         return ""
     key = "en" if lang == "en" else "fr"
     return bilingual.get(key, "") if isinstance(bilingual, dict) else getattr(bilingual, key)
+
+
+# A plain space before French double punctuation (and a percent sign), or inside guillemets: a line
+# could break there, leaving "?" or "»" alone at the start of a line. Not before "%(name)s" (a
+# placeholder), "%}" (a template tag) or "!=".
+_PLAIN_FRENCH_SPACE = re.compile(r" (?=[:;?»]|!(?!=)|%(?![({}\w]))|(?<=«) ")
+NO_BREAK_SPACE = "\u00a0"
+
+
+def french_spacing(words: str) -> str:
+    """Return French text with a no-break space before ``: ; ? ! %`` and inside ``« »``.
+
+    For the French texts of the data files, once, when they are loaded; the interface's messages and
+    the templates are written that way (tests/test_i18n.py checks the rendered pages and report)."""
+    return _PLAIN_FRENCH_SPACE.sub(NO_BREAK_SPACE, words)
 
 
 @functools.cache

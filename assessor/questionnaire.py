@@ -234,7 +234,7 @@ class _Checker:
         unknown = set(value) - set(LANGS)
         if unknown:
             self.problem(path, f"unknown language(s) {sorted(unknown)}", "use fr and en")
-        return Text(str(value.get("fr", "")), str(value.get("en", "")))
+        return Text(i18n.french_spacing(str(value.get("fr", ""))), str(value.get("en", "")))
 
     def number(self, value: Any, path: str, default: float | None = None, low: float = 0.0,
                high: float | None = None, strict_low: bool = False) -> float:

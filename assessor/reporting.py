@@ -216,7 +216,7 @@ class Renderer:
     def html(self, context: dict[str, Any], lang: str) -> str:
         with force_locale(lang):
             html = self.template.render(**view(context, lang, self.sources.texts.get(RADAR_STYLESHEET, "")))
-        return french_spacing(html) if lang == "fr" else html
+        return html  # French spacing is in the messages, the templates and the data (i18n)
 
     def pdf(self, html: str) -> bytes:
         with _render_lock, _render_memory():
@@ -263,17 +263,6 @@ def _trim_heap() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
-
-
-_FRENCH_SPACES = (("« ", "«\u00a0"), (" »", "\u00a0»"), (" :", "\u00a0:"), (" ;", "\u00a0;"), (" ?", "\u00a0?"),
-                  (" !", "\u00a0!"), (" %", "\u00a0%"))
-
-
-def french_spacing(html: str) -> str:
-    """Keep French double punctuation and guillemets on the line of the word they belong to."""
-    for plain, tied in _FRENCH_SPACES:
-        html = html.replace(plain, tied)
-    return html
 
 
 _renderers: dict[Path, Renderer] = {}

@@ -166,6 +166,72 @@ def test_the_reasons_read_the_same_on_the_results_page_and_in_the_report(app, cl
     reasons = [i18n.reason(r.reason, lang) for r in context["recommendations"]]
     assert reasons
     assert [w for w in reasons if str(escape(w)) not in page] == []
-    spaced = reporting.french_spacing if lang == "fr" else str  # until the report's post-processing goes
-    assert [w for w in reasons if str(escape(spaced(w))) not in report] == []
+    assert [w for w in reasons if str(escape(w)) not in report] == []
     assert all(("Cette offre vous aide à " if lang == "fr" else "This helps you ") in words for words in reasons)
+
+
+# -- French typography at the source (issue 10) ----------------------------------------------------
+
+_PLAIN_SPACE = re.compile(r".{0,30}(?: [?:;!»]|« ).{0,10}")
+
+
+def plain_french_spaces(html: str) -> list[str]:
+    """Return the places of a French page's text (not scripts, styles nor attribute values) where a
+    plain space stands before ? : ; ! » or after «: a line may break there."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.parts, self.skip = [], 0
+
+        def handle_starttag(self, tag, attrs):
+            self.skip += tag in ("script", "style")
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("script", "style") and self.skip > 0
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    text = re.sub(r"[ \t\n]+", " ", "".join(parser.parts))
+    return [m.group(0) for m in _PLAIN_SPACE.finditer(text)]
+
+
+def test_the_typography_check_finds_plain_spaces_in_text_only():
+    html = ('<p title="a : b">Pourquoi ? Voilà\u00a0: «\u00a0bien\u00a0»</p><script>if (a ? b : c) {}</script>'
+            '<style>a { b : c }</style><p>«  mal » !</p>')
+    assert plain_french_spaces(html) == ["Pourquoi ? Voilà\u00a0: «\u00a0bien\u00a0»« mal » !"]
+
+
+def test_french_pages_and_report_keep_punctuation_with_its_word(app, client):
+    """No line of a French page or of the French PDF starts with « ? : ; ! » » or ends with «."""
+
+    from assessor import report_context, reporting
+    from assessor.db import connect
+    from assessor.questionnaire import latest
+    from assessor.store import assessments as store
+    from tests.conftest import create_assessment, worst_answers
+
+    questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
+    draft_id, draft = create_assessment(app, {})
+    done_id, done = create_assessment(app, worst_answers(questionnaire), submit=True)
+    pages = ["/", "/methodologie", "/confidentialite", f"/a/{draft}/s/{questionnaire.dimensions[0].id}",
+             f"/a/{draft}/verification", f"/a/{done}/resultats", f"/a/{done}/supprimer", "/conseiller/connexion"]
+    problems = {}
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        problems[url] = plain_french_spaces(response.get_data(as_text=True))
+    with app.app_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            context = report_context.build_context(db, store.get(db, done_id), questionnaire, "fr")
+        finally:
+            db.close()
+        problems["report"] = plain_french_spaces(reporting.render_html(context, "fr"))
+    found = {url: found for url, found in problems.items() if found}
+    assert not found, "\n".join(f"{url}: {place!r}" for url, places in found.items() for place in places)

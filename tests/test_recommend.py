@@ -103,7 +103,7 @@ def test_action_plan_is_built_from_the_weakest_answers_and_lists_dont_know():
     # a checklist with a third of its points is a first step too: one quick win per dimension
     assert [p.question_id for p in plan.quick_wins] == ["strategy.vision", "data.practices"]
     assert [p.question_id for p in plan.next_months] == ["strategy.budget"]
-    assert plan.to_clarify == (("strategy.use", "Utilisez-vous l'IA au service client ?"),)
+    assert plan.to_clarify == (("strategy.use", "Utilisez-vous l'IA au service client\u00a0?"),)
 
 
 # -- catalogue validation ---------------------------------------------------------------------------
