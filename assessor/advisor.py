@@ -82,9 +82,9 @@ class FilterForm(QueryForm):
 
     def __init__(self, formdata, regions: Iterable[str], questionnaire: Questionnaire | None, language: str):
         super().__init__(formdata)
-        index = 1 if language == "en" else 0
         everything = str(_l("Tous"))
-        self.region.choices = _any(str(_l("Toutes"))) + [(c, REGIONS[c][index]) for c in regions]
+        self.region.choices = table_choices({c: REGIONS[c] for c in regions}, language,
+                                           placeholder=str(_l("Toutes")))
         self.size_band.choices = table_choices(SIZE_BANDS, language, placeholder=everything)
         self.sector.choices = table_choices(NAF_SECTIONS, language, with_code=True, placeholder=everything)
         self.level.choices = _any(everything) + ([(level.id, level.label.get(language))

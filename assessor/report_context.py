@@ -23,7 +23,7 @@ from .scoring import check_answers, normalise_answer, score
 from .store import assessments as store
 from .web import text_helpers
 
-LANGS = ("fr", "en")
+LANGS = i18n.LANGUAGES
 ADVICE_PER_DIMENSION = 3
 RUNNING_NAME_MAX = 64
 SAMPLE = Path("sample") / "ai-maturity.yaml"  # inside the reports folder

@@ -235,3 +235,24 @@ def test_french_pages_and_report_keep_punctuation_with_its_word(app, client):
         problems["report"] = plain_french_spaces(reporting.render_html(context, "fr"))
     found = {url: found for url, found in problems.items() if found}
     assert not found, "\n".join(f"{url}: {place!r}" for url, places in found.items() for place in places)
+
+
+def test_french_advisor_pages_keep_punctuation_with_its_word(tmp_path):
+    from tests.conftest import create_assessment, make_app, worst_answers
+    from tests.test_advisor import FAST_ARGON2, login, make_advisor
+
+    app = make_app(tmp_path, ARGON2_TEST_PARAMS=FAST_ARGON2, WTF_CSRF_ENABLED=False)
+    questionnaire = app.extensions["assessor.questionnaires"]
+    questionnaire = max((q for q in questionnaire.values() if q.id == "ai-maturity"), key=lambda q: q.version)
+    done_id, _token = create_assessment(app, worst_answers(questionnaire), submit=True)
+    make_advisor(app, "hdf@example.org", regions=["FR-HDF"], name="Hugo HdF")
+    client = app.test_client()
+    assert login(client, "hdf@example.org").status_code == 302
+    problems = {}
+    for url in ("/conseiller/", f"/conseiller/evaluations/{done_id}", "/conseiller/observatoire",
+                "/conseiller/entretien"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        problems[url] = plain_french_spaces(response.get_data(as_text=True))
+    found = {url: places for url, places in problems.items() if places}
+    assert not found, "\n".join(f"{url}: {place!r}" for url, places in found.items() for place in places)
