@@ -81,7 +81,7 @@ def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire
         [(d["title"], d["score"]) for d in dimensions],
         title=_("Profil de maturité par dimension"),
         description="; ".join(_("%(label)s\u00a0: %(value)s", label=d["title"],
-                                value=f"{'–' if d['score'] is None else round(d['score'])}/100")
+                                value=("–" if d["score"] is None else str(round(d["score"]))) + "/100")
                               for d in dimensions),
         previous=[d["previous"] for d in dimensions] if baseline_result else None,
         legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s",
