@@ -11,14 +11,14 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from . import i18n
 
 csrf = CSRFProtect()
 babel = Babel()
 
 
 def select_locale() -> str:
-    lang = session.get("lang")
-    return lang if lang in ("fr", "en") else "fr"
+    return i18n.language(session.get("lang"))
 
 
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:

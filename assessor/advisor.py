@@ -79,13 +79,13 @@ class FilterForm(QueryForm):
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_l("Cette date précède la date de début : inversez-les."))
+            raise ValidationError(_l("Cette date précède la date de début : inversez-les."))
 
     def __init__(self, formdata, regions: Iterable[str], questionnaire: Questionnaire | None, language: str):
         super().__init__(formdata)
-        index = 1 if language == "en" else 0
         everything = str(_l("Tous"))
-        self.region.choices = _any(str(_l("Toutes"))) + [(c, REGIONS[c][index]) for c in regions]
+        self.region.choices = table_choices({c: REGIONS[c] for c in regions}, language,
+                                           placeholder=str(_l("Toutes")))
         self.size_band.choices = table_choices(SIZE_BANDS, language, placeholder=everything)
         self.sector.choices = table_choices(NAF_SECTIONS, language, with_code=True, placeholder=everything)
         self.level.choices = _any(everything) + ([(level.id, level.label.get(language))
@@ -239,8 +239,8 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
 
 def incomplete_export_line() -> str:
     """Return the last line of an export that an error cut short."""
-    return _("EXPORT INCOMPLET : une erreur a interrompu l'export, des lignes manquent. "
-             "Relancez l'export ; si l'erreur se répète, prévenez l'administrateur.")
+    return _("EXPORT INCOMPLET : une erreur a interrompu l'export, des lignes manquent. "
+             "Relancez l'export ; si l'erreur se répète, prévenez l'administrateur.")
 
 
 def _local_time_formatter() -> Callable[[str | None], str | None]:
@@ -285,7 +285,7 @@ def export():
     """
     form = _filter_form()
     if form.errors:
-        flash(_("L'export n'a pas été fait : corrigez les filtres signalés ci-dessous puis exportez à nouveau."),
+        flash(_("L'export n'a pas été fait : corrigez les filtres signalés ci-dessous puis exportez à nouveau."),
               "error")
         return _render_list(form, 422)
     filters, scope, dimensions = form.filters(), _scope(), _export_dimensions()
@@ -417,13 +417,13 @@ def restart(assessment_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if assessment["status"] != "submitted":
-        flash(_("Ce diagnostic n'est pas encore validé : terminez-le avant d'en commencer un nouveau."), "error")
+        flash(_("Ce diagnostic n'est pas encore validé : terminez-le avant d'en commencer un nouveau."), "error")
         return redirect(url_for("advisor.detail", assessment_id=assessment_id))
     db = get_db()
     questionnaire, token = start_followup(db, assessment, mode="interview", created_by=current_user.id)
     _flash_private_link(assessment["company_name"])
     if store.answers(db, store.by_token(db, token)["id"]):
-        flash(_("Les réponses du diagnostic précédent sont déjà remplies : parcourez-les avec l'entreprise et "
+        flash(_("Les réponses du diagnostic précédent sont déjà remplies : parcourez-les avec l'entreprise et "
                 "modifiez ce qui a changé."), "info")
     return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
 
@@ -451,7 +451,7 @@ def _flash_private_link(company: str) -> None:
     # Flashed messages live in the advisor's session cookie: the company's link is shown by the
     # page (its resume box), never put in here.
     flash(_("Diagnostic créé pour %(company)s. Son lien privé, affiché ci-dessous, est à transmettre "
-            "à l'entreprise : lui seul permet d'y revenir.", company=company), "success")
+            "à l'entreprise : lui seul permet d'y revenir.", company=company), "success")
 
 
 @bp.route("/entretien", methods=["GET", "POST"])

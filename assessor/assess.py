@@ -36,7 +36,7 @@ def home():
         questionnaire = current_questionnaire()
         profile = form.profile() | {"lang": lang()}
         _assessment_id, token = store.create(get_db(), profile, questionnaire.id, questionnaire.version)
-        flash(_("Votre diagnostic est créé. Gardez le lien de reprise affiché ci-dessous : "
+        flash(_("Votre diagnostic est créé. Gardez le lien de reprise affiché ci-dessous : "
                 "il permet d'y revenir à tout moment."), "success")
         return redirect(url_for("assess.section", token=token,
                                 dimension_id=questionnaire.dimensions[0].id))
@@ -70,7 +70,7 @@ def section(token: str, dimension_id: str):
     if assessment["status"] == "submitted":
         if autosave:  # validated in another tab: the page's script says so, nothing is saved
             return {"error": "submitted"}, 409
-        flash(_("Ce diagnostic a été validé : ses réponses ne peuvent plus être modifiées."), "info")
+        flash(_("Ce diagnostic a été validé : ses réponses ne peuvent plus être modifiées."), "info")
         return redirect(url_for("assess.results", token=token))
     db = get_db()
     stored = store.answers(db, assessment["id"])
@@ -148,17 +148,17 @@ def what_is_left(questionnaire: Questionnaire, state: Completeness) -> str:
     parts = []
     empty = state.empty_dimensions
     if empty:
-        titles = ", ".join(_("« %(title)s »", title=questionnaire.dimension(d).title.get(lang())) for d in empty)
-        parts.append(ngettext("L'étape %(steps)s n'a encore aucune réponse : répondez à au moins une de ses "
+        titles = ", ".join(_("« %(title)s »", title=questionnaire.dimension(d).title.get(lang())) for d in empty)
+        parts.append(ngettext("L'étape %(steps)s n'a encore aucune réponse : répondez à au moins une de ses "
                               "questions.",
-                              "Les étapes %(steps)s n'ont encore aucune réponse : répondez à au moins une "
+                              "Les étapes %(steps)s n'ont encore aucune réponse : répondez à au moins une "
                               "question de chacune.", len(empty), steps=titles))
     if state.short_by:
-        parts.append(_("Il faut répondre à au moins %(required)d questions sur %(asked)d (%(percent)d %%) ; "
+        parts.append(_("Il faut répondre à au moins %(required)d questions sur %(asked)d (%(percent)d %%) ; "
                        "vous avez répondu à %(answered)d, il en reste %(missing)d.",
                        required=state.required, asked=state.asked, percent=MIN_ANSWERED_PERCENT,
                        answered=state.answered, missing=state.short_by))
-    parts.append(_("« Je ne sais pas » et « Non concerné » comptent comme des réponses."))
+    parts.append(_("« Je ne sais pas » et « Non concerné » comptent comme des réponses."))
     return " ".join(parts)
 
 
@@ -179,7 +179,7 @@ def submit(token: str):
             return redirect(url_for("assess.review", token=token))
     result = score(questionnaire, answers, assessment["size_band"])
     if result.overall is None:
-        flash(_("Toutes vos réponses sont « Je ne sais pas » ou « Non concerné » : choisissez une autre réponse "
+        flash(_("Toutes vos réponses sont « Je ne sais pas » ou « Non concerné » : choisissez une autre réponse "
                 "à au moins une question pour obtenir un score."), "error")
         return redirect(url_for("assess.review", token=token))
     # A second click, or a second tab, finds the assessment already submitted: nothing changes.

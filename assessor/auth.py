@@ -249,7 +249,7 @@ def login():
         if wait > 0:
             # Said the same way whether the account exists or not; the password is not even checked.
             flash(_("Trop de tentatives de connexion depuis votre réseau. Pour votre sécurité, la connexion "
-                    "est suspendue : réessayez dans %(wait)s.", wait=_wait_in_words(wait)), "error")
+                    "est suspendue : réessayez dans %(wait)s.", wait=_wait_in_words(wait)), "error")
             response = current_app.make_response((render_template("advisor/login.html", form=form, next=target),
                                                   429))
             response.headers["Retry-After"] = str(math.ceil(wait))

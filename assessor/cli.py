@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import clock
+from . import clock, i18n
 from . import config as settings
 from .catalogue import Catalogue, load_catalogue
 from .questionnaire import QUESTION_TYPES, Questionnaire, QuestionnaireError, latest, load_directory
@@ -178,7 +178,8 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
     _echo_json({
         "recommendations": [{
             "id": r.entry.id, "name": r.entry.name.get(lang), "kind": r.entry.kind,
-            "regions": list(r.entry.regions), "dimension": r.dimension, "reason": r.reason,
+            "regions": list(r.entry.regions), "dimension": r.dimension,
+            "reason": i18n.reason(r.reason, lang),
             "url": r.entry.url, "contact": r.entry.contact, "source_url": r.entry.source_url,
         } for r in advice.recommendations],
         "readings": [{"id": e.id, "name": e.name.get(lang), "regions": list(e.regions), "url": e.url,
@@ -258,8 +259,67 @@ def retention_purge_command(dry_run: bool, as_of: Any) -> None:
                + ("" if dry_run else f", {reports} cached report(s)"))
 
 
+# -- translations ---------------------------------------------------------------------------------
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+POT = Path("assessor/translations/messages.pot")
+TRANSLATIONS_DIR = Path("assessor/translations")
+_root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                            default=PROJECT_ROOT, show_default=False,
+                            help="The project folder holding babel.cfg (default: this checkout).")
+
+
+def _pybabel(root: Path, *args: str) -> None:
+    """Run a pybabel command from the project folder, as ``pybabel ARGS`` would."""
+    import contextlib
+
+    from babel.messages.frontend import CommandLineInterface
+
+    with contextlib.chdir(root):
+        try:
+            CommandLineInterface().run(["pybabel", "-q", *args])
+        except SystemExit as exc:  # pybabel's own error (a bad option, a broken catalogue)
+            if exc.code:
+                raise click.ClickException(f"pybabel {args[0]} failed") from None
+        except OSError as exc:  # a missing folder or file
+            raise click.ClickException(f"pybabel {args[0]} failed: {exc}") from None
+
+
+@click.group("translate")
+def translate_group() -> None:
+    """Keep the interface's translations up to date (French is the source language)."""
+
+
+@translate_group.command("extract")
+@_root_option
+def translate_extract_command(root: Path) -> None:
+    """Collect every message of the code and the templates into messages.pot."""
+    _pybabel(root, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+             "-o", str(POT), ".")
+    click.echo(f"extracted {POT}")
+
+
+@translate_group.command("update")
+@_root_option
+def translate_update_command(root: Path) -> None:
+    """Bring every catalogue (.po) in line with messages.pot: new messages come in untranslated (never
+    guessed from a similar one: no fuzzy entries), messages gone from the code are dropped."""
+    _pybabel(root, "update", "-i", str(POT), "-d", str(TRANSLATIONS_DIR), "--no-fuzzy-matching",
+             "--ignore-obsolete")
+    click.echo(f"updated the catalogues of {TRANSLATIONS_DIR}")
+
+
+@translate_group.command("compile")
+@_root_option
+def translate_compile_command(root: Path) -> None:
+    """Compile the catalogues (.po) into the .mo files the application reads."""
+    _pybabel(root, "compile", "-d", str(TRANSLATIONS_DIR))
+    click.echo(f"compiled the catalogues of {TRANSLATIONS_DIR}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+    app.cli.add_command(translate_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(retention_group)
 

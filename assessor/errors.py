@@ -30,7 +30,7 @@ def _csrf_error(error: CSRFError):
     if request.method == "POST" and getattr(view, "redisplay_on_csrf_error", False):
         flashes = list(session.get("_flashes", []))
         g.csrf_expired = True
-        flash(_("Pour votre sécurité, le formulaire avait expiré : rien n'a été perdu. "
+        flash(_("Pour votre sécurité, le formulaire avait expiré : rien n'a été perdu. "
                 "Vérifiez vos réponses ci-dessous puis validez à nouveau."), "warning")
         try:
             return view(**(request.view_args or {}))
@@ -64,7 +64,7 @@ _MESSAGES = {
     429: (lambda: _("Trop de tentatives"),
           lambda: _("Trop de tentatives en peu de temps. Patientez quelques minutes puis réessayez.")),
     500: (lambda: _("Erreur interne"),
-          lambda: _("Une erreur inattendue s'est produite. Vos réponses déjà enregistrées sont conservées ; "
+          lambda: _("Une erreur inattendue s'est produite. Vos réponses déjà enregistrées sont conservées ; "
                     "réessayez dans un instant.")),
 }
 # Any other refusal (409, 416…): never Werkzeug's English name.
@@ -87,7 +87,7 @@ _STATIC_PAGE = """<!doctype html>
 _STATIC_TEXTS = {
     404: ("Page introuvable", "Cette page n'existe pas, ou ce lien de diagnostic n'est pas valide."),
     500: ("Erreur interne", "Une erreur inattendue s'est produite. Vos réponses déjà enregistrées sont "
-                            "conservées ; réessayez dans un instant."),
+                            "conservées ; réessayez dans un instant."),
 }
 
 

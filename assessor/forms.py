@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import i18n
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_LENGTH, Dimension, Question
 from .referential import DEPARTMENTS, NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS
 
@@ -40,9 +41,8 @@ def clean_text(value: Any) -> Any:
 def table_choices(table: dict[str, tuple[str, str]], lang: str, with_code: bool = False,
                   placeholder: str | None = None) -> list[SelectChoice]:
     """Return a reference table (code → French and English labels) as choices in the user's language."""
-    index = 1 if lang == "en" else 0
-    choices = [SelectChoice(code, f"{code} – {labels[index]}" if with_code else labels[index])
-               for code, labels in table.items()]
+    labels = {code: i18n.label(table, code, lang) for code in table}
+    choices = [SelectChoice(code, f"{code} – {labels[code]}" if with_code else labels[code]) for code in table]
     return ([SelectChoice("", placeholder)] if placeholder is not None else []) + choices
 
 
@@ -62,14 +62,14 @@ class EraseForm(FlaskForm):
 
     # When the company took the diagnostic more than once, the whole chain goes by default: a
     # follow-up copies the company's name and e-mail, so erasing one link would leave them behind.
-    scope = RadioField(_l("Que voulez-vous supprimer ?"), default="chain", validators=[Optional()])
-    confirm = BooleanField(_l("Je confirme : supprimer définitivement, avec toutes les réponses."),
+    scope = RadioField(_l("Que voulez-vous supprimer ?"), default="chain", validators=[Optional()])
+    confirm = BooleanField(_l("Je confirme : supprimer définitivement, avec toutes les réponses."),
                            validators=[InputRequired(_l("Cochez la case pour confirmer la suppression."))])
 
     def __init__(self, *args: Any, count: int = 1, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.scope.choices = [
-            SelectChoice("chain", _l("Les %(count)d diagnostics de l'entreprise : le premier et ses suivis "
+            SelectChoice("chain", _l("Les %(count)d diagnostics de l'entreprise : le premier et ses suivis "
                                      "(recommandé, rien ne reste)", count=count)),
             SelectChoice("this", _l("Seulement ce diagnostic"))]
 
@@ -117,7 +117,7 @@ class ProfileForm(FlaskForm):
             if self.consent_contact.data:
                 raise ValidationError(_l("Pour être contacté(e) par un conseiller, indiquez une adresse e-mail."))
             return
-        Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
+        Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
               check_deliverability=False)(self, field)
 
     def profile(self) -> dict[str, Any]:
@@ -149,7 +149,7 @@ class _ExclusiveChoice:
     def __call__(self, form: FlaskForm, field: SelectMultipleField) -> None:
         chosen = set(field.data or [])
         if len(chosen) > 1 and chosen & self.exclusive:
-            raise ValidationError(_l("Cette réponse ne peut pas être cochée avec une autre : "
+            raise ValidationError(_l("Cette réponse ne peut pas être cochée avec une autre : "
                                      "décochez-la ou décochez les autres."))
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional
 
-from . import charts, clock
+from . import charts, clock, i18n
 from .db import get_db
 from .forms import QueryForm
 from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
@@ -135,11 +135,10 @@ SMALL_TICK = 5
 @login_required
 def index():
     language = lang()
-    index_lang = 1 if language == "en" else 0
     allowed = list(REGIONS) if current_user.is_admin else list(current_user.regions)
     form = ObservatoryForm(request.args)
     everything = _("Toute la France") if current_user.is_admin else _("Toutes mes régions")
-    form.region.choices = [("", everything)] + [(code, REGIONS[code][index_lang]) for code in allowed]
+    form.region.choices = [("", everything)] + [(code, i18n.label(REGIONS, code, language)) for code in allowed]
     form.validate()
     region = form.region.data if form.region.data in allowed else None
     include_demo = bool(form.demo.data)
@@ -154,9 +153,9 @@ def index():
 
     dimensions = [(d.id, d.title.get(language)) for d in questionnaire.dimensions]
     levels = [(level.id, level.label.get(language)) for level in questionnaire.levels]
-    sizes = [(code, labels[index_lang]) for code, labels in SIZE_BANDS.items()]
-    sectors = [(code, f"{code} – {labels[index_lang]}") for code, labels in NAF_SECTIONS.items()]
-    regions = [(code, REGIONS[code][index_lang]) for code in (selection or list(REGIONS))]
+    sizes = [(code, i18n.label(SIZE_BANDS, code, language)) for code in SIZE_BANDS]
+    sectors = [(code, f"{code} – {i18n.label(NAF_SECTIONS, code, language)}") for code in NAF_SECTIONS]
+    regions = [(code, i18n.label(REGIONS, code, language)) for code in (selection or list(REGIONS))]
     months = _months(clock.today())
     enough = figures.count >= stats.SMALL_CELL
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from . import referential
+from . import i18n, referential
 from .diagnosis import answer_words
 from .forms import special_labels
 from .questionnaire import SPECIAL_VALUES, Question, Questionnaire
@@ -35,7 +35,7 @@ def _answer_words(question: Question, value: Any, lang: str) -> str | list[str] 
 
 
 def _coded(table: dict[str, tuple[str, str]], code: str | None, lang: str) -> dict[str, str] | None:
-    return {"code": code, "label": referential.label(table, code, lang)} if code else None
+    return {"code": code, "label": i18n.label(table, code, lang)} if code else None
 
 
 def _level(questionnaire: Questionnaire, level_id: str | None, lang: str) -> dict[str, str] | None:

@@ -12,7 +12,9 @@ from typing import Any
 
 import yaml
 
-LANGS = ("fr", "en")
+from . import i18n
+
+LANGS = i18n.LANGUAGES
 SIZE_BANDS = ("1-9", "10-49", "50-249", "250+")
 DONT_KNOW = "dont_know"
 NOT_APPLICABLE = "not_applicable"
@@ -40,7 +42,7 @@ class Text:
     en: str
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.fr
+        return i18n.text(self, lang)
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ class _Checker:
         unknown = set(value) - set(LANGS)
         if unknown:
             self.problem(path, f"unknown language(s) {sorted(unknown)}", "use fr and en")
-        return Text(str(value.get("fr", "")), str(value.get("en", "")))
+        return Text(i18n.french_spacing(str(value.get("fr", ""))), str(value.get("en", "")))
 
     def number(self, value: Any, path: str, default: float | None = None, low: float = 0.0,
                high: float | None = None, strict_low: bool = False) -> float:

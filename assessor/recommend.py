@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalogue import Catalogue, Entry
-from .questionnaire import Questionnaire
+from .questionnaire import Questionnaire, Text
 from .scoring import AdviceItem, Result
 
 MAX_RECOMMENDATIONS = 8
@@ -37,10 +37,23 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why an entry is recommended, as data: the ``reason`` macro (templates/_reason.html) puts it
+    into words, on the results page, in the PDF and in the ``recommend`` command."""
+
+    dimension: str  # the dimension's id
+    dimension_title: Text
+    score: float  # the dimension's score, 0-100
+    answer: Text | None  # the answer that costs the dimension most, if any
+    checklist: bool  # that answer is a checklist item not in place (not an answer given)
+    benefit: Text  # the entry's benefit: "discover AI", completing "this helps you …"
+
+
+@dataclass(frozen=True)
 class Recommendation:
     entry: Entry
     dimension: str
-    reason: str
+    reason: Reason
     rank_score: float
 
 
@@ -89,24 +102,12 @@ def _situation(result: Result, dimension: str) -> AdviceItem | None:
     return max(items, key=lambda a: a.loss) if items else None
 
 
-def reason(questionnaire: Questionnaire, result: Result, dimension: str, entry: Entry, lang: str) -> str:
-    """Return the one-line reason shown with a recommendation, naming the dimension and the situation."""
-    dim = questionnaire.dimension(dimension)
-    score = result.dimension(dimension).score
-    title = dim.title.get(lang)
+def reason(questionnaire: Questionnaire, result: Result, dimension: str, entry: Entry) -> Reason:
+    """Return why an entry is recommended: the dimension, its score, the situation and the benefit."""
     situation = _situation(result, dimension)
-    benefit = entry.benefit.get(lang).rstrip(". ")
-    text = f"{title} ({score:.0f}/100)"
-    if situation:
-        label = situation.answer_label.get(lang).rstrip(". ")
-        checklist = _is_checklist(questionnaire, situation)
-        if lang == "en":
-            text += f": “{label}” is not in place yet" if checklist else f": you answered “{label}”"
-        else:
-            text += f" : « {label} » n'est pas encore en place" if checklist else f" : vous avez répondu « {label} »"
-    if lang == "en":
-        return f"{text}. This helps you {benefit}."
-    return f"{text}. Cette offre vous aide à {benefit}."
+    return Reason(dimension, questionnaire.dimension(dimension).title, result.dimension(dimension).score,
+                  situation.answer_label if situation else None,
+                  situation is not None and _is_checklist(questionnaire, situation), entry.benefit)
 
 
 def _is_checklist(questionnaire: Questionnaire, item: AdviceItem) -> bool:
@@ -117,6 +118,7 @@ def _is_checklist(questionnaire: Questionnaire, item: AdviceItem) -> bool:
 def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profile, result: Result,
                       lang: str, today: dt.date) -> tuple[Recommendation, ...]:
     """Return at most MAX_RECOMMENDATIONS eligible entries for the priority dimensions, best first."""
+    # ``lang`` is unused since the reasons are data (put into words by a template); kept for the callers.
     candidates: dict[str, tuple[float, str]] = {}
     for dimension, gap in _focus_dimensions(questionnaire, result, profile.size_band):
         level = result.dimension(dimension).level
@@ -137,7 +139,7 @@ def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profil
         pool.remove(best)
         entry, rank, dim = best
         kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
-        chosen.append(Recommendation(entry, dim, reason(questionnaire, result, dim, entry, lang), rank))
+        chosen.append(Recommendation(entry, dim, reason(questionnaire, result, dim, entry), rank))
     return tuple(chosen)
 
 

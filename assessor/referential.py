@@ -1,6 +1,7 @@
 """Reference lists of the company profile: regions, departments, NAF sections, sizes, roles.
 
-Labels are French (the product's language of record); English labels sit beside them.
+Labels are French (the product's language of record); English labels sit beside them; ``i18n.label``
+picks one.
 """
 from __future__ import annotations
 
@@ -71,10 +72,10 @@ NAF_SECTIONS: dict[str, tuple[str, str]] = {
     "C": ("Industrie manufacturière", "Manufacturing"),
     "D": ("Production et distribution d'électricité, de gaz, de vapeur et d'air conditionné",
           "Electricity, gas, steam and air conditioning supply"),
-    "E": ("Production et distribution d'eau ; assainissement, gestion des déchets et dépollution",
+    "E": ("Production et distribution d'eau\u00a0; assainissement, gestion des déchets et dépollution",
           "Water supply; sewerage, waste management and remediation"),
     "F": ("Construction", "Construction"),
-    "G": ("Commerce ; réparation d'automobiles et de motocycles",
+    "G": ("Commerce\u00a0; réparation d'automobiles et de motocycles",
           "Wholesale and retail trade; repair of motor vehicles and motorcycles"),
     "H": ("Transports et entreposage", "Transportation and storage"),
     "I": ("Hébergement et restauration", "Accommodation and food service activities"),
@@ -113,9 +114,3 @@ ROLES: dict[str, tuple[str, str]] = {
     "autre": ("Autre", "Other"),
 }
 
-
-def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "fr") -> str:
-    """Return the label of a code in the user's language, or the code itself."""
-    if code not in table:
-        return code or ""
-    return table[code][1 if lang == "en" else 0]

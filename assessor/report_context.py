@@ -17,14 +17,14 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from . import clock, referential, results
+from . import clock, i18n, referential, results
 from .diagnosis import Diagnosis, answer_rows  # answer_rows: kept for its readers
 from .questionnaire import Questionnaire, latest
 from .scoring import check_answers, normalise_answer, score
 from .store import assessments as store
 from .web import text_helpers
 
-LANGS = ("fr", "en")
+LANGS = i18n.LANGUAGES
 ADVICE_PER_DIMENSION = 3
 RUNNING_NAME_MAX = 64
 SAMPLE = Path("sample") / "ai-maturity.yaml"  # inside the reports folder
@@ -95,9 +95,9 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
         "submitted_on": format_date(clock.local_day(submitted), lang) if submitted else "",
         "report_on": format_date(context["report_date"], lang),
         "profile": {
-            "size": referential.label(referential.SIZE_BANDS, assessment.get("size_band"), lang),
-            "sector": referential.label(referential.NAF_SECTIONS, assessment.get("sector"), lang),
-            "region": referential.label(referential.REGIONS, assessment.get("region"), lang),
+            "size": i18n.label(referential.SIZE_BANDS, assessment.get("size_band"), lang),
+            "sector": i18n.label(referential.NAF_SECTIONS, assessment.get("sector"), lang),
+            "region": i18n.label(referential.REGIONS, assessment.get("region"), lang),
             "department": f"{department} {referential.DEPARTMENTS[department][0]}"
             if department in referential.DEPARTMENTS else (department or ""),
         },

@@ -56,6 +56,8 @@ _SOURCE_PATTERNS = ("*.html", "*.css")
 # The package: its code, templates and translations shape what a report says (labels, words, figures).
 PACKAGE_DIR = Path(__file__).resolve().parent
 _PACKAGE_PATTERNS = ("**/*.py", "templates/**/*.html", "translations/**/*.po")
+# Templates of the web pages that the report imports too.
+_SHARED_TEMPLATES = ("_reason.html",)
 
 # Guards the per-process singletons; renders hold _render_lock (Pango and fontconfig objects are
 # shared, and renders are CPU-bound, so threads would not run them in parallel anyway).
@@ -126,6 +128,10 @@ class _Sources:
         self.texts: dict[str, str] = {
             p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
             for pattern in _SOURCE_PATTERNS for p in sorted(root.glob(pattern)) if p.is_file()}
+        # The macros the web pages share with the report (the reasons of the recommendations); the
+        # report version covers them with the rest of the package's templates.
+        for name in _SHARED_TEMPLATES:
+            self.texts[name] = (PACKAGE_DIR / "templates" / name).read_text(encoding="utf-8")
         self.fingerprint = report_version(root, package or PACKAGE_DIR)
 
 
@@ -220,7 +226,7 @@ class Renderer:
     def html(self, context: dict[str, Any], lang: str) -> str:
         with force_locale(lang):
             html = self.template.render(**view(context, lang, self.sources.texts.get(RADAR_STYLESHEET, "")))
-        return french_spacing(html) if lang == "fr" else html
+        return html  # French spacing is in the messages, the templates and the data (i18n)
 
     def pdf(self, html: str) -> bytes:
         with _render_lock, _render_memory():
@@ -267,17 +273,6 @@ def _trim_heap() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
-
-
-_FRENCH_SPACES = (("« ", "«\u00a0"), (" »", "\u00a0»"), (" :", "\u00a0:"), (" ;", "\u00a0;"), (" ?", "\u00a0?"),
-                  (" !", "\u00a0!"), (" %", "\u00a0%"))
-
-
-def french_spacing(html: str) -> str:
-    """Keep French double punctuation and guillemets on the line of the word they belong to."""
-    for plain, tied in _FRENCH_SPACES:
-        html = html.replace(plain, tied)
-    return html
 
 
 _renderers: dict[Path, Renderer] = {}

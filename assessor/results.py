@@ -37,7 +37,8 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
     radar = charts.radar_svg(
         diagnosis.radar_axes,
         title=_("Profil de maturité par dimension"),
-        description="; ".join(f"{d['title']} : {'–' if d['score'] is None else round(d['score'])}/100"
+        description="; ".join(_("%(label)s\u00a0: %(value)s", label=d["title"],
+                                value=("–" if d["score"] is None else str(round(d["score"]))) + "/100")
                               for d in dimensions),
         previous=diagnosis.radar_previous,
         legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s",

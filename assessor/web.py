@@ -5,17 +5,16 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from babel import dates as babel_dates
 from flask import Blueprint, Flask, Request, current_app, redirect, request, session, url_for
-from flask_babel import format_date, get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from . import clock, referential
+from . import clock, i18n
 from .questionnaire import Questionnaire, latest
+from .referential import REGIONS
 
 bp = Blueprint("web", __name__)
 
@@ -87,50 +86,21 @@ def _security_headers(response):
 
 
 def format_day(value: str | dt.date | None, format: str = "long") -> str:
-    """'2026-11-20T23:30:00+00:00' -> '21 novembre 2026': the local day of a stored timestamp (or a
-    date), in the user's language; the ``day`` filter of the templates."""
-    local = value if isinstance(value, dt.date) else clock.local_day(value)
-    return _first_of_month(format_date(local, format), local) if local else ""
-
-
-def _first_of_month(text: str, day: dt.date) -> str:
-    """French writes the first day of a month as an ordinal: '1er décembre 2026'."""
-    return "1er" + text[1:] if lang() == "fr" and day.day == 1 and text.startswith("1 ") else text
-
-
-# Day and time patterns of ``format_moment``, per language (CLDR syntax); English for any other. The
-# spaces inside a time are no-break spaces: "19 h 44" never splits at the end of a line.
-_MOMENT_PATTERNS = {"fr": ("d MMMM y", "H\u00a0'h'\u00a0mm"), "en": ("d MMMM y", "h:mm\u00a0a")}
+    """'2026-11-20T23:30:00+00:00' -> '21 novembre 2026': ``i18n.day`` in the user's language; the
+    ``day`` filter of the templates."""
+    return i18n.day(value, lang(), format, clock.zone())
 
 
 def format_moment(value: str | dt.datetime | None) -> str:
-    """'2026-12-01T18:44:00+00:00' -> '1er décembre 2026 à 19 h 44' / '1 December 2026 at 7:44 pm':
-    a stored UTC timestamp as the time in the service's zone, in words and in the user's language;
-    the ``datetime`` filter of the templates."""
-    if isinstance(value, dt.datetime):
-        moment = (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(clock.zone())
-    else:
-        moment = clock.local_datetime(value)
-    if moment is None:
-        return ""
-    language = lang()
-    day_pattern, time_pattern = _MOMENT_PATTERNS.get(language, _MOMENT_PATTERNS["en"])
-    locale = get_locale() or language
-    day = _first_of_month(babel_dates.format_date(moment.date(), day_pattern, locale=locale), moment.date())
-    time = babel_dates.format_time(moment.time(), time_pattern, locale=locale)
-    if language == "en":
-        time = time.lower()  # "7:44 pm"
-    return _("%(day)s à %(time)s", day=day, time=time)
+    """'2026-12-01T18:44:00+00:00' -> '1er décembre 2026 à 19 h 44': ``i18n.moment`` in the user's
+    language and the service's time zone; the ``datetime`` filter of the templates."""
+    return i18n.moment(value, lang(), clock.zone())
 
 
 def text_helpers(language: str) -> dict[str, Any]:
-    """Template helpers that pick the user's language: ``t`` (a bilingual text), ``label`` (a
-    reference table's label) and ``kind_label`` (a catalogue entry's kind)."""
-    return {
-        "t": lambda text: text.get(language) if text is not None else "",
-        "label": lambda table, code: referential.label(getattr(referential, table), code, language),
-        "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
-    }
+    """Template helpers that pick the user's language: ``i18n.helpers`` (``label``, ``text`` or
+    ``t``, ``day``) and ``kind_label`` (a catalogue entry's kind)."""
+    return {**i18n.helpers(language, clock.zone()), "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind))}
 
 
 class IdConverter(IntegerConverter):
@@ -191,7 +161,7 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("region_name")
     def region_name(code: str) -> str:
-        return referential.label(referential.REGIONS, code, lang())
+        return i18n.label(REGIONS, code, lang())
 
 
 KIND_LABELS = {

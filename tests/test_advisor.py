@@ -468,7 +468,7 @@ def test_an_interview_follows_the_same_completeness_rule(app, hdf, db):
     refused = hdf.post(f"/a/{token}/valider")
     assert refused.location.endswith(f"/a/{token}/verification")
     page = hdf.get(refused.location).get_data(as_text=True)
-    assert "L&#39;étape « Données » n&#39;a encore aucune réponse" in page
+    assert "L&#39;étape «\u00a0Données\u00a0» n&#39;a encore aucune réponse" in page
     assert store.by_token(db, token)["status"] == "draft"
     hdf.post(f"/a/{token}/s/data", data={"q_data__quality": "no"})  # 4 of the 5 questions asked: 80 %
     assert hdf.post(f"/a/{token}/valider").location.endswith("/resultats")
@@ -526,7 +526,7 @@ def test_followup_from_the_results_page_compares_with_the_first(app, client, db)
     assert context["overall_delta"] == 100
     html = client.get(f"/a/{third_token}/resultats").get_data(as_text=True)
     assert "Progrès depuis le premier diagnostic" in html
-    assert "Score global : 0 → 100 (+100 points)" in html
+    assert "Score global\u00a0: 0 → 100 (+100 points)" in html
 
 
 def test_pressing_refaire_twice_opens_the_same_draft(app, client, db):

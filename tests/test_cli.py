@@ -129,3 +129,49 @@ def test_every_command_is_documented_in_the_readme(app):
     assert groups and paths
     missing = [p for p in sorted(paths) if f"flask --app assessor {p}" not in readme]
     assert not missing, f"commands missing from README.md: {missing}"
+
+
+# -- flask translate (issue 10): on a copy of the project, never on the real catalogues -------------
+
+@pytest.fixture()
+def project_copy(tmp_path):
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    copy = tmp_path / "project"
+    shutil.copytree(root / "assessor", copy / "assessor",
+                    ignore=shutil.ignore_patterns("__pycache__", "static", "*.mo"))
+    shutil.copytree(root / "reports", copy / "reports", ignore=shutil.ignore_patterns("fonts", "sample"))
+    shutil.copy(root / "babel.cfg", copy / "babel.cfg")
+    return copy
+
+
+def test_translate_extract_update_compile(app, project_copy):
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    po = project_copy / "assessor/translations/en/LC_MESSAGES/messages.po"
+    # A message new in the code, close to a translated one ("Lien copié."), and one the code no longer has.
+    (project_copy / "assessor/extra.py").write_text(
+        'from flask_babel import gettext as _\n\n\ndef f():\n    return _("Lien copié !")\n', encoding="utf-8")
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "Plus dans le code"\nmsgstr "No longer in the code"\n',
+                  encoding="utf-8")
+    runner = app.test_cli_runner()
+    for step in ("extract", "update", "compile"):
+        result = runner.invoke(args=["translate", step, "--root", str(project_copy)])
+        assert result.exit_code == 0, result.output
+    pot = (project_copy / "assessor/translations/messages.pot").read_text(encoding="utf-8")
+    assert 'msgid "Lien copié !"' in pot and "#: assessor/extra.py:5" in pot
+    text = po.read_text(encoding="utf-8")
+    assert "fuzzy" not in text and "#~" not in text and "Plus dans le code" not in text
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    assert catalog["Lien copié !"].string == ""  # to translate, not guessed from "Lien copié."
+    assert catalog["Lien copié."].string == "Link copied."  # the translations are kept
+    with (po.parent / "messages.mo").open("rb") as fh:
+        assert read_mo(fh)["Lien copié."].string == "Link copied."
+
+
+def test_translate_reports_pybabel_errors(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["translate", "compile", "--root", str(tmp_path)])
+    assert result.exit_code != 0 and "pybabel compile failed" in result.output

@@ -47,7 +47,7 @@ def test_a_submitted_diagnostic_downloads_as_json_with_questions_answers_and_sco
     assert data["profile"]["size_band"]["code"] == "10-49" and data["profile"]["consent_stats"] is True
     by_id = {row["question_id"]: row for row in data["answers"]}
     assert by_id["strategy.vision"].items() >= {
-        "question": "Avez-vous une vision de l'IA ?", "value": "clear", "answer": "Une feuille de route",
+        "question": "Avez-vous une vision de l'IA\u00a0?", "value": "clear", "answer": "Une feuille de route",
         "dimension": "Stratégie"}.items()
     assert by_id["data.practices"]["value"] == ["backup", "catalogue"]
     assert by_id["data.practices"]["answer"] == ["Sauvegardes", "Inventaire des données"]
@@ -96,7 +96,7 @@ def test_the_csv_has_a_bom_semicolons_and_one_row_per_question(app):
     assert len(lines) == len(mini(app).questions)
     vision = next(line for line in lines if line[7] == "strategy.vision")
     assert vision[0] == str(assessment_id) and vision[1] == "Mini diagnostic" and vision[2] == "1"
-    assert vision[8] == "Avez-vous une vision de l'IA ?" and vision[9] == "clear"
+    assert vision[8] == "Avez-vous une vision de l'IA\u00a0?" and vision[9] == "clear"
     assert vision[10] == "Une feuille de route" and vision[11] == "100,0" and vision[12] == "100,0"
     assert vision[13] == "Transformation"
     practices = next(line for line in lines if line[7] == "data.practices")

@@ -148,7 +148,7 @@ def test_a_page_reads_the_store_once_and_scores_at_most_once(app, monkeypatch):
     original = scoring.score
     monkeypatch.setattr("assessor.diagnosis.score", lambda *a, **k: calls.append(1) or original(*a, **k))
     html = app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True)
-    assert "Score global : 0 → 100 (+100 points)" in html
+    assert "Score global\u00a0: 0 → 100 (+100 points)" in html
     assert len(calls) == 1, "the earlier diagnostics show their stored results, without scoring"
 
 

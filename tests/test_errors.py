@@ -208,7 +208,7 @@ def test_an_export_cut_short_says_so_on_its_last_line(app, admin, caplog, monkey
         rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
     assert response.status_code == 200  # sent with the header, before the error
     assert [r[3] for r in rows[1:3]] == ["Entreprise 2", "Entreprise 1"]
-    assert rows[-1][0].startswith("EXPORT INCOMPLET : une erreur a interrompu l'export") and len(rows) == 4
+    assert rows[-1][0].startswith("EXPORT INCOMPLET\u00a0: une erreur a interrompu l'export") and len(rows) == 4
     [record] = traces(caplog)
     assert record.getMessage() == "CSV export interrupted after 2 rows"
 

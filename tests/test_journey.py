@@ -170,7 +170,7 @@ def test_whole_journey_to_results(app, client, questionnaire):
     for index, dimension in enumerate(questionnaire.dimensions, start=1):
         html = client.get(f"/a/{token}/s/{dimension.id}").get_data(as_text=True)
         assert f"Étape {index} sur {steps}" in html
-        assert "Pourquoi cette question ?" in html
+        assert "Pourquoi cette question\u00a0?" in html
         assert f"/a/{token}" in html  # the resume link is shown
         response = post_section(client, token, dimension, answers)
         assert response.status_code == 302
@@ -245,7 +245,7 @@ def test_an_expired_form_token_loses_nothing(app, client, questionnaire):
                            data={field_name(single.id): value, "csrf_token": "expired", "action": "next"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "le formulaire avait expiré : rien n&#39;a été perdu" in html
+    assert "le formulaire avait expiré\u00a0: rien n&#39;a été perdu" in html
     assert re.search(rf'checked[^>]*value="{value}"|value="{value}"[^>]*checked', html)
     # the page carries a fresh token: sending it again saves the answer
     response = client.post(f"/a/{token}/s/{dimension.id}",
@@ -317,7 +317,7 @@ def test_the_section_page_carries_the_autosave_messages(client, questionnaire):
     status = re.search(r'<p class="autosave-status[^>]*>', html).group(0)
     assert 'role="status"' in status and 'aria-live="polite"' in status
     assert 'data-saved="Enregistré à {h} h {m}"' in status
-    assert 'data-failed="Pas encore enregistré : vos réponses seront enregistrées quand vous continuerez."' in status
+    assert 'data-failed="Pas encore enregistré\u00a0: vos réponses seront enregistrées quand vous continuerez."' in status
     client.get("/langue/en")
     html = client.get(f"/a/{token}/s/{questionnaire.dimensions[0].id}").get_data(as_text=True)
     assert 'data-saved="Saved at {h}:{m}"' in html
@@ -401,16 +401,16 @@ def test_one_answer_out_of_the_questionnaire_gives_no_result_but_the_list_of_wha
     html = unescape(client.get(f"/a/{token}/verification").get_data(as_text=True))
     assert "Il manque des réponses pour valider" in html
     for number, dimension in enumerate(questionnaire.dimensions, start=1):  # every step, with its link
-        assert f'<a href="/a/{token}/s/{dimension.id}">Étape {number} : {dimension.title.fr}</a>' in html
+        assert f'<a href="/a/{token}/s/{dimension.id}">Étape {number}\u00a0: {dimension.title.fr}</a>' in html
     for missing in first.questions[1:]:  # each missing question links to its place on its step
         if missing.scored and not missing.show_if:
             assert f'href="/a/{token}/s/{first.id}#question-{missing.id}"' in html
     assert html.count("(aucune réponse pour l'instant)") == len(questionnaire.dimensions) - 1
-    titles = ", ".join(f"« {d.title.fr} »" for d in questionnaire.dimensions[1:])
-    left = (f"Les étapes {titles} n'ont encore aucune réponse : répondez à au moins une question de chacune. "
-            f"Il faut répondre à au moins {state.required} questions sur {state.asked} (80 %) ; "
+    titles = ", ".join(f"«\u00a0{d.title.fr}\u00a0»" for d in questionnaire.dimensions[1:])
+    left = (f"Les étapes {titles} n'ont encore aucune réponse\u00a0: répondez à au moins une question de chacune. "
+            f"Il faut répondre à au moins {state.required} questions sur {state.asked} (80\u00a0%)\u00a0; "
             f"vous avez répondu à 1, il en reste {state.required - 1}. "
-            "« Je ne sais pas » et « Non concerné » comptent comme des réponses.")
+            "«\u00a0Je ne sais pas\u00a0» et «\u00a0Non concerné\u00a0» comptent comme des réponses.")
     assert f'<p class="flash flash-warning" id="what-is-left">{left}</p>' in html
     assert 'aria-describedby="what-is-left">Valider et voir mes résultats' in html
 
@@ -450,7 +450,7 @@ def test_validation_needs_80_percent_of_the_questions_asked(app, client, questio
     response = validate(client, token)
     assert response.headers["Location"].endswith("/verification")
     page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
-    assert "Il faut répondre à au moins 34 questions sur 42 (80 %) ; vous avez répondu à 33, il en reste 1." in page
+    assert "Il faut répondre à au moins 34 questions sur 42 (80\u00a0%)\u00a0; vous avez répondu à 33, il en reste 1." in page
     assert "n'a encore aucune réponse" not in page and "n'ont encore aucune réponse" not in page
     assert assessment_row(app, token)["status"] == "draft"
 
@@ -471,8 +471,8 @@ def test_a_step_without_any_answer_blocks_validation(app, client, questionnaire)
     response = validate(client, token)
     assert response.headers["Location"].endswith("/verification")
     page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
-    assert ("Votre diagnostic ne peut pas encore être validé. L'étape « Compétences et formation » n'a encore "
-            "aucune réponse : répondez à au moins une de ses questions.") in page
+    assert ("Votre diagnostic ne peut pas encore être validé. L'étape «\u00a0Compétences et formation\u00a0» n'a encore "
+            "aucune réponse\u00a0: répondez à au moins une de ses questions.") in page
     assert "Il faut répondre" not in page  # 37 of 42 answered: the share is reached
     assert assessment_row(app, token)["status"] == "draft"
 
@@ -508,7 +508,7 @@ def test_thin_results_stored_before_the_rule_keep_displaying(app, client, versio
 def test_the_methodology_page_states_the_rule(client):
     html = unescape(client.get("/methodologie").get_data(as_text=True))
     assert ("Un diagnostic ne peut être validé que si chaque dimension a au moins une réponse et si au moins "
-            "80 % des questions posées ont une réponse") in html
+            "80\u00a0% des questions posées ont une réponse") in html
 
 
 @pytest.mark.parametrize("path", ["/a/unknown-token", "/a/unknown-token/s/strategy",

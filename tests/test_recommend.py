@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from assessor import cli
+from assessor import cli, i18n
 from assessor.catalogue import load_catalogue, parse_catalogue
 from assessor.questionnaire import QuestionnaireError, _Loader, latest, load_directory
 from assessor.recommend import Profile, action_plan, eligible, recommend, recommend_entries
@@ -80,14 +80,17 @@ def test_a_dimension_at_the_top_level_gets_no_beginner_programme():
 def test_reasons_name_the_dimension_and_the_situation():
     result = score(MINI, WEAK | {"strategy.vision": "clear", "strategy.budget": "yes", "strategy.use": "5"}, "10-49")
     recs = recommend_entries(MINI, MINI_CATALOGUE, Profile("FR-HDF", "10-49", "C"), result, "fr", TODAY)
-    assert recs[0].reason.startswith("Données (0/100)")
-    assert "vous avez répondu « Non »" in recs[0].reason
-    english = recommend_entries(MINI, MINI_CATALOGUE, Profile("FR-HDF", "10-49", "C"), result, "en", TODAY)
-    assert english[0].reason.startswith("Data (0/100)")
-    assert "This helps you discover AI" in english[0].reason
+    assert (recs[0].reason.dimension, recs[0].reason.score, recs[0].reason.checklist) == ("data", 0, False)
+    assert recs[0].reason.answer.fr == "Non"
+    french = i18n.reason(recs[0].reason, "fr")
+    assert french.startswith("Données (0/100)\u00a0: vous avez répondu «\u00a0Non\u00a0». Cette offre vous aide à ")
+    english = i18n.reason(recs[0].reason, "en")
+    assert english.startswith("Data (0/100): you answered “No”. This helps you discover AI")
     checklist_only = score(MINI, {"data.practices": ["backup"], "data.quality": "yes", "data.governance": "owner"})
     recs = recommend_entries(MINI, MINI_CATALOGUE, Profile("FR-HDF", "10-49", "C"), checklist_only, "fr", TODAY)
-    assert any("« Inventaire des données » n'est pas encore en place" in r.reason for r in recs)
+    assert any(r.reason.checklist for r in recs)
+    assert any("«\u00a0Inventaire des données\u00a0» n'est pas encore en place" in i18n.reason(r.reason, "fr")
+               for r in recs)
 
 
 def test_action_plan_is_built_from_the_weakest_answers_and_lists_dont_know():
@@ -100,7 +103,7 @@ def test_action_plan_is_built_from_the_weakest_answers_and_lists_dont_know():
     # a checklist with a third of its points is a first step too: one quick win per dimension
     assert [p.question_id for p in plan.quick_wins] == ["strategy.vision", "data.practices"]
     assert [p.question_id for p in plan.next_months] == ["strategy.budget"]
-    assert plan.to_clarify == (("strategy.use", "Utilisez-vous l'IA au service client ?"),)
+    assert plan.to_clarify == (("strategy.use", "Utilisez-vous l'IA au service client\u00a0?"),)
 
 
 # -- catalogue validation ---------------------------------------------------------------------------
@@ -179,7 +182,7 @@ def test_montpellier_and_lille_get_different_local_recommendations():
     assert len({CATALOGUE.entry(i).kind for i in occ}) >= 3, "recommendations vary in kind"
     titles = {d.title.fr for d in AI.dimensions}
     for r in montpellier.recommendations + lille.recommendations:
-        assert r.reason.split(" (")[0] in titles
+        assert i18n.reason(r.reason, "fr").split(" (")[0] in titles
 
 
 def test_an_expired_catalogue_entry_is_never_shown(tmp_path):
@@ -202,6 +205,7 @@ def test_recommend_command_prints_entries_and_plan(tmp_path, monkeypatch):
     assert data["recommendations"]
     for r in data["recommendations"]:
         assert set(r) >= {"id", "regions", "reason"}
+        assert "/100)" in r["reason"] and "Cette offre vous aide à " in r["reason"]
         assert r["regions"] == ["national"] or "FR-OCC" in r["regions"]
     assert data["action_plan"]["quick_wins"] or data["action_plan"]["next_12_months"]
 

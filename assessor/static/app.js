@@ -2,14 +2,15 @@
 (function () {
   "use strict";
 
-  // Copy the resume link.
+  // Copy the resume link. Every message of this script comes from the page (data-* attributes), in
+  // the user's language: no word shown to users is written here.
   document.querySelectorAll(".js-copy").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
       var input = document.getElementById(button.dataset.copyTarget);
       var status = document.getElementById("copy-status");
       input.select();
-      var done = function () { if (status) status.textContent = button.dataset.copied || "Lien copié."; };
+      var done = function () { if (status) status.textContent = button.dataset.copied; };
       if (navigator.clipboard) {
         navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
       } else { document.execCommand("copy"); done(); }
