@@ -5,8 +5,8 @@ import re
 
 from gunicorn.glogging import Logger, SafeAtoms
 
-from assessor.logs import install as redact_logger
-from assessor.logs import redact
+from assessor.web.logs import install as redact_logger
+from assessor.web.logs import redact
 
 host = os.environ.get("ASSESSOR_HOST", "127.0.0.1")
 port = os.environ.get("ASSESSOR_PORT", "8000")

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from . import i18n
+from .domain import i18n
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -43,7 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 
-    from . import catalogue, db, logs, migrations, questionnaire
+    from .domain import catalogue, questionnaire
+    from .store import db, migrations
+    from .web import logs
 
     logs.init_app(app)
 
@@ -66,20 +68,15 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from . import assess, cli, errors, web
+    from . import cli, web
+    from .web import accounts, advisor, assess, auth, errors, export, followup, language, observatory
 
     web.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(assess.bp)
-    from . import advisor, auth, demo, followup
-
     auth.init_app(app)
-    advisor.init_app(app)
-    followup.init_app(app)
-    demo.init_app(app)
-    from . import reporting_cli
-
-    reporting_cli.register_cli(app)
+    for blueprint in (language.bp, assess.bp, followup.bp, auth.bp, accounts.bp, advisor.bp, export.bp,
+                      observatory.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     missing = [f"ASSESSOR_{key}" for key in settings.CONTROLLER_SETTINGS if not app.config.get(key)]
     if missing and not app.testing:

@@ -137,3 +137,15 @@ def instance_secret_key(instance_path: str) -> str:
         finally:
             os.unlink(temporary)
     return path.read_text().strip()
+
+
+def zone():
+    """Return the service's time zone: the application's ``TIMEZONE`` (``ASSESSOR_TIMEZONE``), or
+    Europe/Paris outside an application. The layers above the store call this; the domain and the
+    store are given the zone as an argument."""
+    from flask import current_app, has_app_context
+
+    from .domain import clock
+
+    return clock.zone(current_app.config.get("TIMEZONE", clock.DEFAULT_TIMEZONE) if has_app_context()
+                      else clock.DEFAULT_TIMEZONE)

@@ -27,11 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assessor import create_app, demo  # noqa: E402
-from assessor.auth import hash_password  # noqa: E402
-from assessor.db import connect  # noqa: E402
-from assessor.store import advisors as workspace  # noqa: E402
-from assessor.web import current_questionnaire  # noqa: E402
+from assessor import create_app
+from assessor.cli import demo  # noqa: E402
+from assessor.web.auth import hash_password  # noqa: E402
+from assessor.store.db import connect  # noqa: E402
+from assessor.store import accounts
+from assessor.web.content import current_questionnaire  # noqa: E402
 
 PASSWORD = "benchmark password"
 UNTIL = dt.datetime(2026, 11, 1, 18, tzinfo=dt.timezone.utc)
@@ -54,7 +55,7 @@ def build(rows: int, workdir: Path):
         started = time.perf_counter()
         demo.seed(database, questionnaire, rows, seed_value=2026, until=UNTIL)
         seeded = time.perf_counter() - started
-        workspace.create_advisor(database, "admin@bench.example", hash_password(PASSWORD), is_admin=True)
+        accounts.create_advisor(database, "admin@bench.example", hash_password(PASSWORD), is_admin=True)
     sample = database.execute(
         "select id from assessments where status = 'submitted' and region = 'FR-HDF' and size_band = '10-49' "
         "order by id limit 1 offset 3").fetchone()[0]

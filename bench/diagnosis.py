@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import assessor.db as app_db  # noqa: E402
+import assessor.store.db as app_db  # noqa: E402
 from assessor import create_app  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -70,7 +70,7 @@ def instrument(counter: Counter) -> None:
         for attribute in ("connect",):
             if getattr(module, attribute, None) is original_connect:
                 setattr(module, attribute, connect)
-    scoring = sys.modules.get("assessor.scoring") or sys.modules.get("assessor.domain.scoring")
+    scoring = sys.modules.get("assessor.domain.scoring") or sys.modules.get("assessor.domain.scoring")
     original_score = scoring.score
 
     def score(*args, **kwargs):
@@ -84,11 +84,11 @@ def instrument(counter: Counter) -> None:
 
 
 def setup(workdir: Path, peers: int):
-    from assessor import demo
-    from assessor.auth import hash_password
-    from assessor.store import advisors as workspace
+    from assessor.cli import demo
+    from assessor.web.auth import hash_password
+    from assessor.store import accounts
     from assessor.store import assessments as store
-    from assessor.web import current_questionnaire
+    from assessor.web.content import current_questionnaire
     from tests.conftest import PROFILE, best_answers
 
     config = {"TESTING": True, "SECRET_KEY": "bench", "DATABASE": str(workdir / "bench.sqlite3"),
@@ -99,7 +99,7 @@ def setup(workdir: Path, peers: int):
     with app.app_context():
         questionnaire = current_questionnaire()
         demo.seed(database, questionnaire, peers, seed_value=2026, until=UNTIL)
-        workspace.create_advisor(database, "admin@bench.example", hash_password(PASSWORD), is_admin=True)
+        accounts.create_advisor(database, "admin@bench.example", hash_password(PASSWORD), is_admin=True)
         answers = best_answers(questionnaire)
         # A realistic company: not the best answer everywhere.
         for question in questionnaire.questions[::3]:

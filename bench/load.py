@@ -52,9 +52,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assessor import config as settings  # noqa: E402
-from assessor.forms import field_name  # noqa: E402
-from assessor.questionnaire import Question, Questionnaire, is_visible, latest, load_directory  # noqa: E402
-from assessor.referential import NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS  # noqa: E402
+from assessor.web.forms import field_name  # noqa: E402
+from assessor.domain.questionnaire import Question, Questionnaire, is_visible, latest, load_directory  # noqa: E402
+from assessor.domain.referential import NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS  # noqa: E402
 from assessor.store import assessments as store  # noqa: E402
 
 STEPS = ("home", "profile", "section GET", "section POST", "review", "validate", "results", "PDF")
@@ -395,7 +395,7 @@ def integrity(database: Path) -> str:
 
 def lost_answers(database: Path, journeys: list[Journey]) -> tuple[int, list[str]]:
     """Return (answers checked, problems): each acknowledged answer must be in the database as sent."""
-    from assessor.db import connect
+    from assessor.store.db import connect
 
     db = connect(str(database))
     checked, problems = 0, []

@@ -56,13 +56,15 @@ def memory_child(mode: str, renders: int, lang: str) -> None:
     """Print, as JSON, the RSS of a fresh process rendering the sample ``renders`` times."""
     import json
 
-    from assessor import create_app, report_context, reporting
+    from assessor import create_app
+    from assessor.report import render as reporting
+    from assessor.report import sample as sample_report
 
     workdir = tempfile.TemporaryDirectory(prefix="bench-report-")
     app = create_app({"DATABASE": os.path.join(workdir.name, "bench.sqlite3"), "SECRET_KEY": "bench",
                       "TESTING": True})
     with app.app_context():
-        context = report_context.sample_context(app, lang)
+        context = sample_report.sample_context(app, lang)
         if mode == "app":
             def render() -> None:
                 reporting.render_pdf(context, lang)
@@ -121,12 +123,14 @@ def main() -> int:
     create_app_s = time.perf_counter() - start
     assert "weasyprint" not in sys.modules, "create_app imported WeasyPrint"
 
-    from assessor import report_context, reporting
-    from assessor.db import connect
+    from assessor.report import context as report_context, render as reporting
+    from assessor.report import sample as sample_report
+    from assessor.report import cache
+    from assessor.store.db import connect
     from assessor.store import assessments as store
 
     with app.app_context():
-        context = report_context.sample_context(app, lang)
+        context = sample_report.sample_context(app, lang)
         start = time.perf_counter()
         pdf = reporting.render_pdf(context, lang)  # imports WeasyPrint, loads fonts, compiles
         cold_s = time.perf_counter() - start
@@ -183,8 +187,8 @@ def main() -> int:
 
         # Cached download through the route, on a submitted assessment.
         db = connect(app.config["DATABASE"])
-        sample = report_context.load_sample(Path(app.config["REPORTS_DIR"]) / report_context.SAMPLE)
-        _assessment, _questionnaire, token = report_context.create_sample_assessment(db, app, sample)
+        sample = sample_report.load_sample(Path(app.config["REPORTS_DIR"]) / report_context.SAMPLE)
+        _assessment, _questionnaire, token = sample_report.create_sample_assessment(db, app, sample)
         db.close()
     client = app.test_client()
     url = f"/a/{token}/rapport.pdf?lang={lang}"
@@ -199,7 +203,7 @@ def main() -> int:
         assessment = store.by_token(db, token)
         questionnaire = _questionnaire
         direct_s = statistics.median(timed(
-            lambda: reporting.report_for(db, assessment, questionnaire, lang), 200 if not args.quick else 50))
+            lambda: cache.report_for(db, assessment, questionnaire, lang), 200 if not args.quick else 50))
         db.close()
 
         rss_after_timing = rss_mib()

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from assessor import create_app
-from assessor.db import connect
-from assessor.scoring import score
+from assessor.store.db import connect
+from assessor.domain.scoring import score
 from assessor.store import assessments as store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def worst_answers(questionnaire) -> dict[str, Any]:
 def create_assessment(app, answers: dict[str, Any] | None = None, submit: bool = False,
                       questionnaire=None, **profile: Any) -> tuple[int, str]:
     """Create an assessment through the store, optionally answered and submitted."""
-    from assessor.questionnaire import latest
+    from assessor.domain.questionnaire import latest
 
     with app.app_context():
         questionnaires = app.extensions["assessor.questionnaires"]

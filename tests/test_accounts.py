@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from assessor import auth
-from assessor.store import advisors as workspace
+from assessor.web import auth
+from assessor.store import accounts
 from conftest import MINI_DIR, make_app
 from test_advisor import FAST_ARGON2, PASSWORD, make_advisor
 
@@ -131,7 +131,7 @@ def test_the_right_password_clears_its_pair_but_not_the_address(app, clock, db):
     assert attempt(client, "hdf@example.org").status_code == 429  # the address has had 20 failures
     clock.advance(1)
     assert attempt(client, "hdf@example.org").status_code == 302
-    counters = workspace.login_counters(db, "hdf@example.org", ATTACKER, 0)
+    counters = accounts.login_counters(db, "hdf@example.org", ATTACKER, 0)
     assert [(c.kind, c.failures) for c in counters] == [("address", 20)]
 
 
@@ -243,4 +243,4 @@ def test_logging_out_without_a_session_changes_nothing(app, db):
     advisor_id = make_advisor(app, "hdf@example.org")
     response = app.test_client().post("/conseiller/deconnexion")
     assert response.status_code == 302
-    assert workspace.get_advisor(db, advisor_id)["session_version"] == 1
+    assert accounts.get_advisor(db, advisor_id)["session_version"] == 1

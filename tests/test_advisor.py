@@ -10,9 +10,11 @@ import re
 
 import pytest
 
-from assessor import auth, demo
-from assessor.db import connect
-from assessor.store import advisors as workspace
+from assessor.web import auth
+from assessor.cli import demo
+from assessor.store.db import connect
+from assessor.store import workspace
+from assessor.store import accounts
 from assessor.store import assessments as store
 from assessor.store import stats
 from conftest import MINI_DIR, best_answers, create_assessment, make_app, worst_answers
@@ -42,7 +44,7 @@ def make_advisor(app, email: str, regions=(), is_admin=False, password=PASSWORD,
     with app.app_context():
         database = connect(app.config["DATABASE"])
         try:
-            return workspace.create_advisor(database, email, auth.hash_password(password), name=name,
+            return accounts.create_advisor(database, email, auth.hash_password(password), name=name,
                                             regions=regions, is_admin=is_admin)
         finally:
             database.close()
@@ -82,7 +84,7 @@ def test_cli_creates_an_account_with_a_generated_password_printed_once(app, db):
     assert result.exit_code == 0, result.output
     password = re.search(r"shown once\): (\S+)", result.output).group(1)
     assert result.output.count(password) == 1
-    account = workspace.advisor_by_email(db, "marie@example.org")
+    account = accounts.advisor_by_email(db, "marie@example.org")
     assert account["regions"] == ["FR-HDF", "FR-OCC"] and not account["is_admin"]
     assert account["password_hash"].startswith("$argon2id$")
     assert password not in account["password_hash"]
@@ -95,7 +97,7 @@ def test_cli_password_prompt_and_admin_flag(app, db):
         input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "shown once" not in result.output
-    assert workspace.advisor_by_email(db, "boss@example.org")["is_admin"] == 1
+    assert accounts.advisor_by_email(db, "boss@example.org")["is_admin"] == 1
     duplicate = app.test_cli_runner().invoke(args=["advisors", "create", "BOSS@example.org"])
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
 
@@ -241,7 +243,7 @@ def test_anonymous_page_redirects_to_login_with_next(client):
 
 def test_password_reset_and_deactivation_end_every_session(app, admin, hdf, db):
     assert hdf.get("/conseiller/").status_code == 200
-    advisor_id = workspace.advisor_by_email(db, "hdf@example.org")["id"]
+    advisor_id = accounts.advisor_by_email(db, "hdf@example.org")["id"]
     response = admin.post(f"/conseiller/admin/comptes/{advisor_id}/mot-de-passe")
     assert response.status_code == 200
     new_password = re.search(r'id="new-password"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
@@ -258,7 +260,7 @@ def test_admin_manages_accounts(app, admin, db):
         "email": "new@example.org", "name": "Nina", "regions": ["FR-OCC", "FR-BRE"]})
     assert response.status_code == 200
     password = re.search(r'id="new-password"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
-    account = workspace.advisor_by_email(db, "new@example.org")
+    account = accounts.advisor_by_email(db, "new@example.org")
     assert account["regions"] == ["FR-BRE", "FR-OCC"] and account["active"] == 1
     assert login(app.test_client(), "new@example.org", password).status_code == 302
     again = admin.post("/conseiller/admin/comptes", data={"email": "NEW@example.org"})
@@ -268,15 +270,15 @@ def test_admin_manages_accounts(app, admin, db):
     response = admin.post(f"/conseiller/admin/comptes/{account['id']}",
                           data={"name": "Nina N.", "regions": ["FR-HDF"], "active": "y", "is_admin": "y"})
     assert response.status_code == 302
-    account = workspace.get_advisor(db, account["id"])
+    account = accounts.get_advisor(db, account["id"])
     assert account["regions"] == ["FR-HDF"] and account["is_admin"] == 1 and account["name"] == "Nina N."
 
 
 def test_admin_cannot_lock_themselves_out(app, admin, db):
-    me = workspace.advisor_by_email(db, "admin@example.org")
+    me = accounts.advisor_by_email(db, "admin@example.org")
     response = admin.post(f"/conseiller/admin/comptes/{me['id']}", data={"regions": [], "is_admin": "y"})
     assert "votre propre" in response.get_data(as_text=True)
-    assert workspace.get_advisor(db, me["id"])["active"] == 1
+    assert accounts.get_advisor(db, me["id"])["active"] == 1
     assert admin.get("/conseiller/").status_code == 200
 
 
@@ -287,7 +289,7 @@ def test_advisor_sees_consenting_companies_of_their_regions_and_their_interviews
     visible, _t = create_assessment(app, company_name="Visible HdF")
     no_consent, _t = create_assessment(app, company_name="Sans consentement", consent_contact=False)
     elsewhere, _t = create_assessment(app, company_name="Occitane", region="FR-OCC", department="31")
-    me = workspace.advisor_by_email(db, "hdf@example.org")["id"]
+    me = accounts.advisor_by_email(db, "hdf@example.org")["id"]
     mine, _t = create_assessment(app, company_name="Mon entretien", region="FR-BRE", department="29",
                                  consent_contact=False, mode="interview", created_by=me)
     html = hdf.get("/conseiller/").get_data(as_text=True)
@@ -446,7 +448,7 @@ def test_interview_mode(app, hdf, db):
     assert response.status_code == 302
     token = re.match(r"/a/([^/]+)/s/strategy$", response.location).group(1)
     created = store.by_token(db, token)
-    me = workspace.advisor_by_email(db, "hdf@example.org")["id"]
+    me = accounts.advisor_by_email(db, "hdf@example.org")["id"]
     assert created["mode"] == "interview" and created["created_by"] == me and created["consent_contact"] == 0
     page = hdf.get(response.location).get_data(as_text=True)  # the normal SME journey
     assert f"/a/{token}" in page
@@ -479,7 +481,7 @@ def test_an_interview_follows_the_same_completeness_rule(app, hdf, db):
 
 
 def _submit_via_web(client, token: str, answers: dict, q) -> None:
-    from assessor.forms import field_name
+    from assessor.web.forms import field_name
 
     for dimension in q.dimensions:
         data = {}
@@ -515,7 +517,7 @@ def test_followup_from_the_results_page_compares_with_the_first(app, client, db)
     _submit_via_web(client, third_token, best_answers(q), q)
     third = store.by_token(db, third_token)
     with app.test_request_context():
-        from assessor import results as results_view
+        from assessor.report import results as results_view
 
         context = results_view.build(db, third, q, "fr")
     assert context["baseline"]["id"] == first_id
@@ -576,7 +578,7 @@ def test_followup_from_the_advisor_file(app, hdf, db):
 ])
 def test_csv_cells_never_start_a_formula(app, value, cell):
     with app.test_request_context():
-        from assessor.advisor import csv_cell
+        from assessor.web.export import csv_cell
 
         assert csv_cell(value) == cell
 
@@ -794,7 +796,7 @@ def test_demo_seed_and_purge(app, db):
     assert any(r["previous_id"] for r in rows)
     assert all(r["token_hash"].startswith("demo:") for r in rows)  # no link opens them
     # Stored scores are what the scoring gives for the stored answers.
-    from assessor.scoring import score
+    from assessor.domain.scoring import score
 
     sample = submitted[0]
     result = score(questionnaire(app), store.answers(db, sample["id"]), sample["size_band"])
@@ -812,7 +814,7 @@ def test_demo_seed_and_purge(app, db):
     assert db.execute("select count(*) from assessments as a join assessments as p on p.id = a.previous_id "
                       "where a.company_name != p.company_name").fetchone()[0] == 0
 
-    from assessor.reporting import ReportCache
+    from assessor.report.cache import ReportCache
 
     cache = ReportCache(app.config["REPORT_CACHE_DIR"])
     for assessment_id in (rows[0]["id"], real_id):
@@ -840,7 +842,7 @@ def test_demo_seed_is_deterministic(app, db):
 
 def test_migration_builds_statistics_from_existing_assessments(tmp_path):
     """m002 on a database that already holds submitted assessments counts them."""
-    from assessor import migrations
+    from assessor.store import migrations
 
     database = connect(str(tmp_path / "old.sqlite3"))
     migrations.migrations.apply(database, stop_before="m002_advisor_indexes")
@@ -882,7 +884,7 @@ def test_bad_filters_get_a_french_message(client, admin, query, message):
     ("Europe/Paris", None, None),
 ])
 def test_export_times_are_local(tmp_path, zone, stored, shown):
-    from assessor.advisor import _local_time_formatter
+    from assessor.web.export import _local_time_formatter
 
     app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini", TIMEZONE=zone)
     with app.app_context():

@@ -8,11 +8,12 @@ import re
 
 import pytest
 
-from assessor import charts
-from assessor.followup import carried_answers
-from assessor.store import advisors as workspace
+from assessor.domain import charts
+from assessor.web.followup import carried_answers
+from assessor.store import workspace
+from assessor.store import accounts
 from assessor.store import assessments as store
-from assessor.web import format_day, format_moment
+from assessor.web.language import format_day, format_moment
 from conftest import best_answers, create_assessment, worst_answers
 from test_advisor import admin, app, hdf, login, make_advisor, questionnaire  # noqa: F401 (fixtures)
 
@@ -48,7 +49,7 @@ def test_the_file_shows_times_in_paris_in_words(app, hdf, db):
     assessment_id, _t = create_assessment(app, best_answers(q), submit=True)
     db.execute("update assessments set created_at = ?, submitted_at = ? where id = ?",
                [EVENING_UTC, "2026-12-01T19:02:00+00:00", assessment_id])
-    me = workspace.advisor_by_email(db, "hdf@example.org")["id"]
+    me = accounts.advisor_by_email(db, "hdf@example.org")["id"]
     note_id = workspace.add_note(db, assessment_id, me, "Rappeler lundi")
     db.execute("update notes set created_at = ? where id = ?", ["2026-12-01T08:15:00+00:00", note_id])
     html = hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)

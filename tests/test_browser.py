@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from assessor.db import connect  # noqa: E402
+from assessor.store.db import connect  # noqa: E402
 from tests.conftest import create_assessment, make_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -269,7 +269,7 @@ def test_the_profile_form_can_be_filled_with_the_keyboard_only(live_server, brow
 
 def test_the_language_switch_keeps_the_page_without_javascript_and_from_the_keyboard(live_server, browser):
     """Issue 9: the switch is a form (no private link in its URL) that still acts like a link."""
-    from assessor.questionnaire import latest
+    from assessor.domain.questionnaire import latest
     from tests.conftest import create_assessment
 
     base_url, app = live_server
@@ -362,7 +362,7 @@ def test_refused_logins_and_logout_in_a_real_browser(live_server, browser, axe):
     a session cookie copied before logging out opens nothing after."""
     import re
 
-    from assessor.store import advisors as workspace
+    from assessor.store import accounts
 
     base_url, app = live_server
     runner = app.test_cli_runner()
@@ -373,7 +373,7 @@ def test_refused_logins_and_logout_in_a_real_browser(live_server, browser, axe):
     database = connect(app.config["DATABASE"])
     try:  # an attacker elsewhere, still waiting
         for _try in range(30):
-            workspace.record_login_failure(database, "cible@example.org", "192.0.2.50", time.time(), 0)
+            accounts.record_login_failure(database, "cible@example.org", "192.0.2.50", time.time(), 0)
     finally:
         database.close()
 

@@ -7,9 +7,9 @@ import re
 import pytest
 
 pytest.importorskip("playwright")
-from assessor import auth  # noqa: E402
-from assessor.db import connect  # noqa: E402
-from assessor.store import advisors as workspace  # noqa: E402
+from assessor.web import auth  # noqa: E402
+from assessor.store.db import connect  # noqa: E402
+from assessor.store import accounts
 from tests.test_browser import assert_accessible, axe, browser  # noqa: E402, F401 (fixtures)
 from tests.conftest import make_app  # noqa: E402
 
@@ -32,9 +32,9 @@ def seeded_server(tmp_path_factory):
     with app.app_context():
         db = connect(app.config["DATABASE"])
         try:
-            admin = workspace.create_advisor(db, "admin@example.org", auth.hash_password(PASSWORD),
+            admin = accounts.create_advisor(db, "admin@example.org", auth.hash_password(PASSWORD),
                                              name=LONG_NAME, is_admin=True)
-            workspace.create_advisor(db, "occ@example.org", auth.hash_password(PASSWORD), regions=["FR-OCC"])
+            accounts.create_advisor(db, "occ@example.org", auth.hash_password(PASSWORD), regions=["FR-OCC"])
             db.execute("update assessments set assigned_advisor_id = ?, followup_status = 'en accompagnement'",
                        [admin])
         finally:

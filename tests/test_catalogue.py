@@ -9,12 +9,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from assessor import cli, clock
-from assessor.catalogue import add_months, load_catalogue, parse_catalogue
-from assessor.questionnaire import QuestionnaireError, _Loader, latest, load_directory
-from assessor.recommend import Profile, recommend, recommend_entries
-from assessor.referential import REGIONS
-from assessor.scoring import score
+from assessor.cli import data as cli
+from assessor.domain import clock
+from assessor.domain.catalogue import add_months, load_catalogue, parse_catalogue
+from assessor.domain.questionnaire import QuestionnaireError, _Loader, latest, load_directory
+from assessor.domain.recommend import Profile, recommend, recommend_entries
+from assessor.domain.referential import REGIONS
+from assessor.domain.scoring import score
 from tests.conftest import create_assessment, make_app, worst_answers
 from tests.test_advisor import FAST_ARGON2, login, make_advisor
 
@@ -95,9 +96,9 @@ def test_an_entry_past_valid_until_is_hidden_from_the_next_paris_day():
     profile = Profile("FR-HDF", "10-49", "C")
     evening_utc = dt.datetime(2026, 12, 1, 22, 30, tzinfo=dt.timezone.utc)   # 23:30 in Paris
     night_utc = dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.timezone.utc)     # 00:30 on 2 December
-    shown = recommend_entries(MINI, catalogue, profile, result, "fr", clock.today(evening_utc))
+    shown = recommend_entries(MINI, catalogue, profile, result, "fr", clock.today(clock.zone(), evening_utc))
     assert "hdf-workshop" in [r.entry.id for r in shown]
-    hidden = recommend_entries(MINI, catalogue, profile, result, "fr", clock.today(night_utc))
+    hidden = recommend_entries(MINI, catalogue, profile, result, "fr", clock.today(clock.zone(), night_utc))
     assert "hdf-workshop" not in [r.entry.id for r in hidden]
 
 
@@ -175,8 +176,8 @@ def test_advisors_see_the_entries_due_for_a_recheck(advisor_app):
     mini_app = advisor_app
     data = mini_data()
     data["entries"][0].update(verified_on=dt.date(2025, 11, 1), review_by=dt.date(2026, 11, 1))   # passed
-    data["entries"][1].update(review_by=clock.today() + dt.timedelta(days=20))                     # soon
-    data["entries"][1].update(verified_on=clock.today() - dt.timedelta(days=300))
+    data["entries"][1].update(review_by=clock.today(clock.zone()) + dt.timedelta(days=20))                     # soon
+    data["entries"][1].update(verified_on=clock.today(clock.zone()) - dt.timedelta(days=300))
     mini_app.extensions["assessor.catalogue"] = parse_catalogue(data, MINI_QS)
     make_advisor(mini_app, "hdf@example.org", regions=["FR-HDF"])
     client = mini_app.test_client()
@@ -273,11 +274,12 @@ def test_advice_names_cite_de_l_ia_only_as_the_hauts_de_france_actor(name):
 
 
 def test_the_report_lists_readings_apart_from_the_programmes(tmp_path):
-    from assessor import report_context, reporting
+    from assessor.report import render as reporting
+    from assessor.report import sample
 
     app = make_app(tmp_path)
     with app.app_context():
-        context = report_context.sample_context(app, "fr", today=TODAY)
+        context = sample.sample_context(app, "fr", today=TODAY)
         html = reporting.render_html(context, "fr").replace("\xa0", " ").replace("&#39;", "'")
     assert context["readings"] and all(e.is_reading for e in context["readings"])
     programmes = html.split('<section class="programmes">', 1)[1].split("</section>", 1)[0]

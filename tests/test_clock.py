@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from assessor import clock
-from assessor.db import connect
+from assessor import config
+from assessor.domain import clock
+from assessor.store.db import connect
 from conftest import MINI_DIR, best_answers, create_assessment, make_app
 
 # 23:30 UTC on 20 November is 00:30 in Paris on the 21st (UTC+1 in winter).
@@ -23,18 +24,19 @@ LATE_EVENING_UTC = "2026-11-20T23:30:00+00:00"
     ("", None), (None, None),
 ])
 def test_local_day_of_a_stored_timestamp(timestamp, day):
-    assert clock.local_day(timestamp) == day
+    assert clock.local_day(timestamp, clock.zone()) == day
 
 
 def test_today_is_the_day_in_paris():
-    assert clock.today(dt.datetime(2026, 11, 21, 23, 30, tzinfo=dt.timezone.utc)) == dt.date(2026, 11, 22)
-    assert clock.today(dt.datetime(2026, 11, 21, 22, 30, tzinfo=dt.timezone.utc)) == dt.date(2026, 11, 21)
+    assert clock.today(clock.zone(), dt.datetime(2026, 11, 21, 23, 30, tzinfo=dt.timezone.utc)) == dt.date(2026, 11, 22)
+    assert clock.today(clock.zone(), dt.datetime(2026, 11, 21, 22, 30, tzinfo=dt.timezone.utc)) == dt.date(2026, 11, 21)
 
 
 def test_another_zone_can_be_configured(tmp_path):
     app = make_app(tmp_path, TIMEZONE="America/Cayenne")  # UTC-3: still the 20th there
     with app.app_context():
-        assert clock.local_day(LATE_EVENING_UTC) == dt.date(2026, 11, 20)
+        assert clock.local_day(LATE_EVENING_UTC, config.zone()) == dt.date(2026, 11, 20)
+    assert config.zone().key == "Europe/Paris"  # outside the application
 
 
 def test_an_unknown_zone_stops_the_start_with_a_clear_message(tmp_path):

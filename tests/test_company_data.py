@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from assessor.db import connect
+from assessor.store.db import connect
 from conftest import MINI_DIR, best_answers, create_assessment, make_app
 
 
@@ -140,7 +140,7 @@ def test_an_erased_diagnostics_number_is_never_given_to_another_company(app, tmp
 
 def _pre_autoincrement_database(app, path: str) -> None:
     """A database as it was before m004: the assessments table without AUTOINCREMENT, with data."""
-    from assessor.migrations import migrations
+    from assessor.store.migrations import migrations
 
     database = connect(path)
     migrations.apply(database, stop_before="m005_assessment_numbers_never_reused")
@@ -148,8 +148,9 @@ def _pre_autoincrement_database(app, path: str) -> None:
 
 
 def test_the_migration_keeps_data_links_indexes_and_the_statistics_triggers(app, tmp_path):
-    from assessor.migrations import STATS_TRIGGERS, migrations
-    from assessor.store import advisors as workspace
+    from assessor.store.migrations import STATS_TRIGGERS, migrations
+    from assessor.store import workspace
+    from assessor.store import accounts
     from assessor.store import assessments as store
     from conftest import PROFILE
 
@@ -164,7 +165,7 @@ def test_the_migration_keeps_data_links_indexes_and_the_statistics_triggers(app,
     store.submit(database, first, summary, 1)
     second, _ = store.create(database, PROFILE, "mini", 1, previous_id=first)
     third, _ = store.create(database, PROFILE, "mini", 1)
-    advisor = workspace.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
+    advisor = accounts.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
     workspace.add_note(database, second, advisor, "Note")
     store.delete(database, third)  # number 3 erased before the migration: it cannot be known
     objects = database.execute("select type, name from sqlite_master where tbl_name = 'assessments' "
@@ -278,7 +279,7 @@ def test_control_characters_are_taken_out_of_names_and_e_mails(app):
 
 
 def test_free_text_answers_keep_their_lines_but_lose_control_characters(app):
-    from assessor.forms import field_name
+    from assessor.web.forms import field_name
     from assessor.store import assessments as store
 
     assessment_id, token = create_assessment(app)
@@ -293,7 +294,7 @@ def test_free_text_answers_keep_their_lines_but_lose_control_characters(app):
 
 
 def test_advisors_notes_keep_their_lines_but_lose_control_characters(tmp_path):
-    from assessor.store import advisors as workspace
+    from assessor.store import workspace
     from test_advisor import FAST_ARGON2, login, make_advisor
 
     app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini",
@@ -383,8 +384,9 @@ def _ids(app) -> set[int]:
 
 
 def test_retention_purge_deletes_old_drafts_and_old_diagnostics_with_what_hangs_on_them(app):
-    from assessor import reporting
-    from assessor.store import advisors as workspace
+    from assessor.report import cache as cache_report
+    from assessor.store import workspace
+    from assessor.store import accounts
 
     old_draft, _ = _aged(app, created="2026-01-10")             # untouched for more than 183 days
     recent_draft, _ = _aged(app, created="2026-09-01")
@@ -393,10 +395,10 @@ def test_retention_purge_deletes_old_drafts_and_old_diagnostics_with_what_hangs_
     follow_up, follow_token = _aged(app, created="2026-03-01", submitted="2026-03-02", previous_id=old)
     demo, _ = _aged(app, created="2020-01-01", submitted="2020-01-02", is_demo=True)
     database = connect(app.config["DATABASE"])
-    advisor = workspace.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
+    advisor = accounts.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
     workspace.add_note(database, old, advisor, "Rappeler")
     database.close()
-    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    cache = cache_report.ReportCache(app.config["REPORT_CACHE_DIR"])
     cache.put(old, "key", b"%PDF-1.7 old %%EOF")
     cache.put(kept, "key", b"%PDF-1.7 kept %%EOF")
     runner = app.test_cli_runner()

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from assessor.db import connect
+from assessor.store.db import connect
 from assessor.store import assessments as store
 from bench.load import (Browser, Journey, Recorder, Server, integrity, location, lost_answers, questionnaire_in_use,
                         run_journey)

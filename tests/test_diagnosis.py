@@ -15,12 +15,15 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, best_answers, create_assessment, make_app, worst_answers
 
-from assessor import auth, reporting, scoring
-from assessor.advisor import csv_cell
-from assessor.db import connect
-from assessor.diagnosis import DiagnosisInputs
-from assessor.questionnaire import latest
-from assessor.store import advisors as workspace
+from assessor.web import auth
+from assessor.report import render as reporting
+from assessor.report import cache
+from assessor.domain import scoring
+from assessor.web.export import csv_cell
+from assessor.store.db import connect
+from assessor.domain.diagnosis import DiagnosisInputs
+from assessor.domain.questionnaire import latest
+from assessor.store import accounts
 from assessor.store import assessments as store
 
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -50,7 +53,7 @@ def _advisor(app):
     with app.app_context():
         database = connect(app.config["DATABASE"])
         try:
-            workspace.create_advisor(database, "admin@example.org", auth.hash_password(PASSWORD), is_admin=True)
+            accounts.create_advisor(database, "admin@example.org", auth.hash_password(PASSWORD), is_admin=True)
         finally:
             database.close()
     client = app.test_client()
@@ -146,7 +149,7 @@ def test_a_page_reads_the_store_once_and_scores_at_most_once(app, monkeypatch):
     _, token = create_assessment(app, best_answers(questionnaire), submit=True, previous_id=second)
     calls = []
     original = scoring.score
-    monkeypatch.setattr("assessor.diagnosis.score", lambda *a, **k: calls.append(1) or original(*a, **k))
+    monkeypatch.setattr("assessor.domain.diagnosis.score", lambda *a, **k: calls.append(1) or original(*a, **k))
     html = app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True)
     assert "Score global\u00a0: 0 → 100 (+100 points)" in html
     assert len(calls) == 1, "the earlier diagnostics show their stored results, without scoring"
@@ -172,11 +175,11 @@ def _key(app, root: Path | None = None) -> str:
     import datetime as dt
 
     with app.app_context():
-        return reporting.cache_key(inputs, questionnaire, app.extensions["assessor.catalogue"], "fr",
+        return cache.cache_key(inputs, questionnaire, app.extensions["assessor.catalogue"], "fr",
                                    dt.date(2026, 12, 1), "", root)
 
 
-@pytest.mark.parametrize("edited", ["referential.py", "web.py", "store/stats.py", "templates/_macros.html",
+@pytest.mark.parametrize("edited", ["domain/referential.py", "web/language.py", "store/stats.py", "templates/_macros.html",
                                     "translations/en/LC_MESSAGES/messages.po"])
 def test_the_report_version_changes_with_any_file_of_the_package(tmp_path, edited):
     package = tmp_path / "assessor"
@@ -197,7 +200,7 @@ def test_the_cache_key_changes_when_a_label_of_referential_py_changes(app, tmp_p
     monkeypatch.setattr(reporting, "PACKAGE_DIR", package)
     monkeypatch.setattr(reporting, "_sources_cache", {})
     first = _key(app)
-    referential = package / "referential.py"
+    referential = package / "domain" / "referential.py"
     text = referential.read_text(encoding="utf-8")
     assert "Hauts-de-France" in text
     referential.write_text(text.replace("Hauts-de-France", "Hauts de France", 1), encoding="utf-8")
@@ -217,7 +220,7 @@ def test_the_cache_key_changes_when_a_label_of_referential_py_changes(app, tmp_p
 
 def test_answers_are_put_into_words_once_for_every_surface(app):
     """The review page, the advisor's file, the data export and the PDF's rows say the same words."""
-    from assessor.diagnosis import answer_rows, answer_words
+    from assessor.domain.diagnosis import answer_rows, answer_words
 
     questionnaire = _questionnaire(app)
     checklist = next(q for q in questionnaire.questions if q.type == "multiple" and len(q.options) >= 3
@@ -246,7 +249,7 @@ def test_answers_are_put_into_words_once_for_every_surface(app):
 def test_the_assessment_is_a_typed_frozen_record_read_like_its_row(app):
     import dataclasses
 
-    from assessor.diagnosis import Assessment
+    from assessor.domain.diagnosis import Assessment
 
     assessment_id, _ = create_assessment(app, {"strategy.owner": "team"}, submit=True)
     database = connect(app.config["DATABASE"])

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-from assessor import reporting
-from assessor.db import connect
-from assessor.store import advisors as workspace
+from assessor.report import cache as cache_report
+from assessor.store.db import connect
+from assessor.store import workspace
+from assessor.store import accounts
 from assessor.store import assessments as store
 from conftest import MINI_DIR, best_answers, create_assessment, make_app
 
@@ -63,13 +64,13 @@ def test_erasing_only_this_one_removes_everything_of_it_and_keeps_later_diagnost
     first_id, first = create_assessment(app, best_answers(questionnaire), submit=True)
     client = app.test_client()
     client.get(f"/a/{first}/rapport.pdf")  # a cached PDF now exists
-    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    cache = cache_report.ReportCache(app.config["REPORT_CACHE_DIR"])
     assert list(cache.directory.glob(f"{first_id}/*.pdf"))
     follow_up = client.post(f"/a/{first}/suivi", data={"csrf_token": csrf(client.get(f"/a/{first}/resultats")
                                                                          .get_data(as_text=True))}).location
     second = re.match(r"/a/([^/]+)/", follow_up).group(1)
     database = connect(app.config["DATABASE"])
-    advisor = workspace.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
+    advisor = accounts.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
     workspace.add_note(database, first_id, advisor, "Rappeler en janvier")
     database.close()
 
@@ -119,13 +120,13 @@ def test_from_any_link_of_a_chain_the_whole_company_is_erased_by_default(app, li
     chain = _chain_of_three(app)
     ids = [assessment_id for assessment_id, _token in chain]
     database = connect(app.config["DATABASE"])
-    advisor = workspace.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
+    advisor = accounts.create_advisor(database, "conseil@example.org", "x", regions=["FR-HDF"])
     for assessment_id in ids:
         workspace.add_note(database, assessment_id, advisor, "Rappeler en janvier")
     database.close()
     client = app.test_client()
     client.get(f"/a/{chain[1][1]}/rapport.pdf")
-    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    cache = cache_report.ReportCache(app.config["REPORT_CACHE_DIR"])
     assert list(cache.directory.glob(f"{ids[1]}/*.pdf"))
     stats_before = count(app, "select coalesce(sum(n), 0) from stats_counts")
     assert stats_before > 0

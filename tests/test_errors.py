@@ -14,9 +14,10 @@ import sqlite3
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from assessor import auth
-from assessor.db import connect
-from assessor.store import advisors as workspace
+from assessor.web import auth
+from assessor.store.db import connect
+from assessor.store import workspace
+from assessor.store import accounts
 from conftest import MINI_DIR, best_answers, create_assessment, make_app
 
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -38,7 +39,7 @@ def csrf_token(client, url: str = "/") -> str:
 def admin(app, client):
     with app.app_context():
         database = connect(app.config["DATABASE"])
-        workspace.create_advisor(database, "admin@example.org", auth.hash_password(PASSWORD), is_admin=True)
+        accounts.create_advisor(database, "admin@example.org", auth.hash_password(PASSWORD), is_admin=True)
         database.close()
     response = client.post("/conseiller/connexion", data={
         "email": "admin@example.org", "password": PASSWORD, "csrf_token": csrf_token(client, "/conseiller/connexion")})
@@ -144,7 +145,7 @@ def test_the_largest_sqlite_id_is_still_an_id(app, admin):
 
 def test_every_integer_in_a_url_is_a_bounded_id(app):
     """A new route with ``<int:...>`` would take 2**63 again: it must use ``<id:...>``."""
-    from assessor.web import IdConverter
+    from assessor.web.http import IdConverter
 
     integers = [(rule.rule, name) for rule in app.url_map.iter_rules()
                 for name, converter in rule._converters.items()
@@ -217,7 +218,7 @@ def test_an_export_cut_short_says_so_on_its_last_line(app, admin, caplog, monkey
 
 
 def test_when_the_error_page_cannot_be_rendered_a_static_french_page_is_sent(app, client, monkeypatch, caplog):
-    from assessor import errors
+    from assessor.web import errors
 
     def broken(*args, **kwargs):
         raise RuntimeError("template broken")

@@ -30,9 +30,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import HTTP_STATUS_CODES
 
-from assessor import auth
-from assessor.db import connect
-from assessor.store import advisors as workspace
+from assessor.web import auth
+from assessor.store.db import connect
+from assessor.store import accounts
 from conftest import MINI_DIR, best_answers, create_assessment, make_app
 
 SEED = 20261201
@@ -176,9 +176,9 @@ def world(tmp_path_factory) -> World:
     with app.app_context():
         database = connect(app.config["DATABASE"])
         hashed = auth.hash_password(PASSWORD)
-        workspace.create_advisor(database, ACCOUNTS["advisor"], hashed, regions=["FR-HDF"])
-        workspace.create_advisor(database, ACCOUNTS["admin"], hashed, is_admin=True)
-        target = workspace.create_advisor(database, "cible@example.org", hashed, regions=["FR-BRE"])
+        accounts.create_advisor(database, ACCOUNTS["advisor"], hashed, regions=["FR-HDF"])
+        accounts.create_advisor(database, ACCOUNTS["admin"], hashed, is_admin=True)
+        target = accounts.create_advisor(database, "cible@example.org", hashed, regions=["FR-BRE"])
         database.close()
     clients = {}
     for role in ROLES:
@@ -194,11 +194,12 @@ def fake_reports(monkeypatch):
     """PDF routes: the renderer is a stub (rendering is tested in test_report.py; here, the request)."""
     import assessor
 
-    stub = types.ModuleType("assessor.reporting")
+    stub = types.ModuleType("assessor.report.cache")
     stub.report_for = lambda db, assessment, questionnaire, lang, **kw: b"%PDF-1.7 stub"
     stub.ReportCache = type("ReportCache", (), {"__init__": lambda self, d: None, "forget": lambda self, i: None})
-    monkeypatch.setitem(sys.modules, "assessor.reporting", stub)
-    monkeypatch.setattr(assessor, "reporting", stub, raising=False)
+    monkeypatch.setitem(sys.modules, "assessor.report.cache", stub)
+    import assessor.report
+    monkeypatch.setattr(assessor.report, "cache", stub, raising=False)
 
 
 # -- building requests --------------------------------------------------------------------------
@@ -375,7 +376,7 @@ def run(world: World, role: str, method: str, url: str, kwargs: dict, label: str
     endpoint = _endpoint(world, url, method)
     if endpoint == "web.set_language":
         client.get("/langue/fr")
-    if role in ACCOUNTS and (endpoint in ("auth.logout", "auth.reset_password", "auth.login")
+    if role in ACCOUNTS and (endpoint in ("auth.logout", "accounts.reset_password", "auth.login")
                              or response.status_code == 302 and "/connexion" in response.headers.get("Location", "")):
         login(client)
     return Outcome(f"{role} {method} {url[:120]} [{label}]", response.status_code, problem)

@@ -34,8 +34,8 @@ def test_label_text_and_day_pick_the_language():
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from assessor import i18n, referential
-    from assessor.questionnaire import Text
+    from assessor.domain import i18n, referential
+    from assessor.domain.questionnaire import Text
 
     assert i18n.label(referential.REGIONS, "FR-BRE", "fr") == "Bretagne"
     assert i18n.label(referential.REGIONS, "FR-BRE", "en") == "Brittany"
@@ -56,8 +56,8 @@ def test_label_text_and_day_pick_the_language():
 
 
 def test_web_and_report_expose_the_same_helpers(app):
-    from assessor import i18n
-    from assessor.web import text_helpers
+    from assessor.domain import i18n
+    from assessor.web.language import text_helpers
 
     with app.app_context():
         web = text_helpers("en")
@@ -146,9 +146,10 @@ def test_the_reasons_read_the_same_on_the_results_page_and_in_the_report(app, cl
     """One macro puts a recommendation's reason into words, for the page and for the PDF."""
     from markupsafe import escape
 
-    from assessor import i18n, report_context, reporting
-    from assessor.db import connect
-    from assessor.questionnaire import latest
+    from assessor.domain import i18n
+    from assessor.report import context as report_context, render as reporting
+    from assessor.store.db import connect
+    from assessor.domain.questionnaire import latest
     from assessor.store import assessments as store
     from tests.conftest import create_assessment, worst_answers
 
@@ -210,9 +211,9 @@ def test_the_typography_check_finds_plain_spaces_in_text_only():
 def test_french_pages_and_report_keep_punctuation_with_its_word(app, client):
     """No line of a French page or of the French PDF starts with « ? : ; ! » » or ends with «."""
 
-    from assessor import report_context, reporting
-    from assessor.db import connect
-    from assessor.questionnaire import latest
+    from assessor.report import context as report_context, render as reporting
+    from assessor.store.db import connect
+    from assessor.domain.questionnaire import latest
     from assessor.store import assessments as store
     from tests.conftest import create_assessment, worst_answers
 

@@ -6,8 +6,8 @@ from html import escape, unescape
 
 import pytest
 
-from assessor.forms import field_name
-from assessor.questionnaire import latest
+from assessor.web.forms import field_name
+from assessor.domain.questionnaire import latest
 from assessor.store import assessments as store
 from tests.conftest import best_answers, make_app
 
@@ -57,7 +57,7 @@ def post_section(client, token, dimension, answers, action="next"):
 
 
 def stored_answers(app, token):
-    from assessor.db import connect
+    from assessor.store.db import connect
     db = connect(app.config["DATABASE"])
     try:
         return store.answers(db, store.by_token(db, token)["id"])
@@ -143,7 +143,7 @@ def test_profile_errors_are_shown_in_french_and_nothing_typed_is_lost(client):
 def test_department_gives_the_region(app, client):
     token = start(client, region="", department="34")
     with app.app_context():
-        from assessor.db import connect
+        from assessor.store.db import connect
         db = connect(app.config["DATABASE"])
         assert store.by_token(db, token)["region"] == "FR-OCC"
         db.close()
@@ -299,9 +299,9 @@ def test_autosave_tells_the_truth_when_it_did_not_save(app, client, questionnair
 
     # validated in another tab: 409, nothing saved, no page
     with app.app_context():
-        from assessor.db import connect
+        from assessor.store.db import connect
         db = connect(app.config["DATABASE"])
-        from assessor.scoring import score
+        from assessor.domain.scoring import score
         result = score(questionnaire, stored_answers(app, token))
         store.submit(db, store.by_token(db, token)["id"], result.summary(), result.scoring_version)
         db.close()
@@ -335,7 +335,7 @@ def test_double_submit_is_harmless(app, client, questionnaire):
     token, form_token = _submit(app, client, questionnaire)
     first = client.post(f"/a/{token}/valider", data={"csrf_token": form_token})
     with app.app_context():
-        from assessor.db import connect
+        from assessor.store.db import connect
         db = connect(app.config["DATABASE"])
         submitted_at = store.by_token(db, token)["submitted_at"]
         second = client.post(f"/a/{token}/valider", data={"csrf_token": form_token})
@@ -369,7 +369,7 @@ def test_submitting_with_no_answer_is_refused_with_a_message(app, client):
 # -- a thin diagnostic does not become a report (issue 9) ------------------------------------------
 
 def assessment_row(app, token):
-    from assessor.db import connect
+    from assessor.store.db import connect
     db = connect(app.config["DATABASE"])
     try:
         return store.by_token(db, token)
@@ -389,7 +389,7 @@ def validate(client, token):
 
 def test_one_answer_out_of_the_questionnaire_gives_no_result_but_the_list_of_what_is_missing(app, client,
                                                                                            questionnaire):
-    from assessor.scoring import completeness
+    from assessor.domain.scoring import completeness
 
     token = start(client)
     first = questionnaire.dimensions[0]
@@ -437,7 +437,7 @@ def _without(questionnaire, answers, count):
 
 
 def test_validation_needs_80_percent_of_the_questions_asked(app, client, questionnaire):
-    from assessor.scoring import completeness
+    from assessor.domain.scoring import completeness
 
     best = best_answers(questionnaire)
     full = completeness(questionnaire, best)
@@ -558,7 +558,7 @@ def test_security_headers(client):
 def test_tokens_are_long_random_and_stored_hashed(app, client):
     token = start(client)
     assert len(token) >= 43  # 256 bits in base64url
-    from assessor.db import connect
+    from assessor.store.db import connect
     db = connect(app.config["DATABASE"])
     row = store.by_token(db, token)
     db.close()
@@ -587,7 +587,7 @@ def test_results_stored_with_an_older_questionnaire_version_still_display(app, c
     new_token = start(client)
     page = client.get(f"/a/{new_token}/verification").get_data(as_text=True)
     assert "Vérifiez vos réponses" in page
-    from assessor.db import connect
+    from assessor.store.db import connect
     db = connect(app.config["DATABASE"])
     assert store.by_token(db, new_token)["questionnaire_version"] == latest(questionnaires, "ai-maturity").version
     db.close()

@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 import pytest
 
-from assessor import auth
-from assessor.db import connect
-from assessor.store import advisors as workspace
+from assessor.web import auth
+from assessor.store.db import connect
+from assessor.store import accounts as accounts_store
 from conftest import MINI_DIR, best_answers, create_assessment, make_app
 
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -55,11 +55,11 @@ def world(tmp_path_factory) -> World:
     with app.app_context():
         database = connect(app.config["DATABASE"])
         hashed = auth.hash_password(PASSWORD)
-        workspace.create_advisor(database, accounts["other_region"], hashed, regions=["FR-OCC"])
-        workspace.create_advisor(database, accounts["region"], hashed, regions=["FR-HDF"])
-        workspace.create_advisor(database, accounts["admin"], hashed, is_admin=True)
-        target = workspace.create_advisor(database, "target@example.org", hashed, regions=["FR-BRE"])
-        workspace.create_advisor(database, "probe@example.org", hashed)
+        accounts_store.create_advisor(database, accounts["other_region"], hashed, regions=["FR-OCC"])
+        accounts_store.create_advisor(database, accounts["region"], hashed, regions=["FR-HDF"])
+        accounts_store.create_advisor(database, accounts["admin"], hashed, is_admin=True)
+        target = accounts_store.create_advisor(database, "target@example.org", hashed, regions=["FR-BRE"])
+        accounts_store.create_advisor(database, "probe@example.org", hashed)
         database.close()
     return World(app, assessment_id, token, hidden_id, target, accounts)
 
@@ -69,10 +69,11 @@ def fake_reports(monkeypatch):
     """PDF routes: the report module is replaced by a stub (its rendering is tested elsewhere)."""
     import assessor
 
-    stub = types.ModuleType("assessor.reporting")
+    stub = types.ModuleType("assessor.report.cache")
     stub.report_for = lambda db, assessment, questionnaire, lang, **kw: b"%PDF-1.7 stub"
-    monkeypatch.setitem(sys.modules, "assessor.reporting", stub)
-    monkeypatch.setattr(assessor, "reporting", stub, raising=False)
+    monkeypatch.setitem(sys.modules, "assessor.report.cache", stub)
+    import assessor.report
+    monkeypatch.setattr(assessor.report, "cache", stub, raising=False)
 
 
 def client_for(world: World, role: str):
@@ -154,16 +155,16 @@ MATRIX: dict[str, list[Case]] = {
                    Case("POST", fixed("/conseiller/connexion"), (302,) * 5,
                         data=lambda w: {"email": "probe@example.org", "password": PASSWORD})],
     "auth.logout": [Case("POST", fixed("/conseiller/deconnexion"), (302,) * 5, data=lambda w: {})],
-    "auth.accounts": [Case("GET", fixed("/conseiller/admin/comptes"), ADMINS),
+    "accounts.accounts": [Case("GET", fixed("/conseiller/admin/comptes"), ADMINS),
                       Case("POST", fixed("/conseiller/admin/comptes"), ADMINS, data=fresh_account)],
-    "auth.account": [Case("GET", with_advisor("/conseiller/admin/comptes/{id}"), ADMINS),
+    "accounts.account": [Case("GET", with_advisor("/conseiller/admin/comptes/{id}"), ADMINS),
                      Case("POST", with_advisor("/conseiller/admin/comptes/{id}"),
                           (LOGIN, LOGIN, 403, 403, 302),
                           data=lambda w: {"regions": ["FR-BRE"], "active": "y"})],
-    "auth.reset_password": [Case("POST", with_advisor("/conseiller/admin/comptes/{id}/mot-de-passe"), ADMINS,
+    "accounts.reset_password": [Case("POST", with_advisor("/conseiller/admin/comptes/{id}/mot-de-passe"), ADMINS,
                                  data=lambda w: {})],
     "advisor.index": [Case("GET", fixed("/conseiller/"), ADVISORS)],
-    "advisor.export": [Case("GET", fixed("/conseiller/export.csv"), ADVISORS)],
+    "export.export": [Case("GET", fixed("/conseiller/export.csv"), ADVISORS)],
     "advisor.interview": [Case("GET", fixed("/conseiller/entretien"), ADVISORS),
                           Case("POST", fixed("/conseiller/entretien"), (LOGIN, LOGIN, 302, 302, 302),
                                data=lambda w: dict(PROFILE_FORM))],

@@ -27,12 +27,13 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from assessor import auth, config
-from assessor.db import connect
-from assessor.forms import field_name
-from assessor.logs import redact
-from assessor.questionnaire import latest, load_directory
-from assessor.store import advisors as workspace
+from assessor.web import auth
+from assessor import config
+from assessor.store.db import connect
+from assessor.web.forms import field_name
+from assessor.web.logs import redact
+from assessor.domain.questionnaire import latest, load_directory
+from assessor.store import accounts
 from assessor.store import assessments as store
 from tests.conftest import MINI_DIR, PROFILE, ROOT, best_answers, create_assessment, make_app
 
@@ -137,7 +138,7 @@ def test_following_up_keeps_every_private_link_out_of_the_session(mini):
 def test_interview_mode_puts_no_company_link_in_the_advisor_cookie(mini):
     with mini.app_context():
         database = connect(mini.config["DATABASE"])
-        workspace.create_advisor(database, "hdf@example.org", auth.hash_password(PASSWORD),
+        accounts.create_advisor(database, "hdf@example.org", auth.hash_password(PASSWORD),
                                  regions=["FR-HDF"], is_admin=False, name="Hugo")
         database.close()
     advisor = mini.test_client()

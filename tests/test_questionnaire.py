@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assessor.questionnaire import (QUESTION_TYPES, _Loader, QuestionnaireError, is_visible, load_directory,
-                                    load_questionnaire, parse_questionnaire)
+from assessor.domain.questionnaire import (QUESTION_TYPES, _Loader, QuestionnaireError, is_visible, load_directory, load_questionnaire, parse_questionnaire)
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini" / "mini-v1.yaml"

@@ -10,12 +10,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from assessor import cli, i18n
-from assessor.catalogue import load_catalogue, parse_catalogue
-from assessor.questionnaire import QuestionnaireError, _Loader, latest, load_directory
-from assessor.recommend import Profile, action_plan, eligible, recommend, recommend_entries
-from assessor.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
-from assessor.scoring import score
+from assessor.cli import data as cli
+from assessor.domain import i18n
+from assessor.domain.catalogue import load_catalogue, parse_catalogue
+from assessor.domain.questionnaire import QuestionnaireError, _Loader, latest, load_directory
+from assessor.domain.recommend import Profile, action_plan, eligible, recommend, recommend_entries
+from assessor.domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
+from assessor.domain.scoring import score
 from tests.conftest import best_answers, worst_answers
 
 ROOT = Path(__file__).resolve().parent.parent

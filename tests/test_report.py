@@ -21,10 +21,12 @@ import pikepdf
 import pytest
 import yaml
 
-from assessor import report_context, reporting
-from assessor.db import connect
-from assessor.questionnaire import latest
-from assessor.reporting_cli import register_cli
+from assessor.report import context as report_context, render as reporting
+from assessor.report import cache as cache_report
+from assessor.report import sample
+from assessor.report import fetcher as fetcher_report
+from assessor.store.db import connect
+from assessor.domain.questionnaire import latest
 from assessor.store import assessments as store
 from tests.conftest import ROOT, create_assessment, make_app
 
@@ -106,7 +108,7 @@ def sample_pdf(renders):
 @pytest.fixture(scope="module")
 def sample_context(report_app):
     with report_app.app_context():
-        return report_context.sample_context(report_app, "fr", today=TODAY)
+        return sample.sample_context(report_app, "fr", today=TODAY)
 
 
 # -- start-up stays cheap -------------------------------------------------------------------------
@@ -116,9 +118,8 @@ def test_create_app_does_not_import_weasyprint(tmp_path):
     code = textwrap.dedent(f"""
         import sys
         from assessor import create_app
-        from assessor import reporting, reporting_cli, report_context
+        from assessor.report import cache, context, render  # noqa: F401
         app = create_app({{"DATABASE": {str(tmp_path / "db.sqlite3")!r}, "SECRET_KEY": "x"}})
-        reporting_cli.register_cli(app)
         assert "weasyprint" not in sys.modules, "WeasyPrint was imported at start-up"
     """)
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -132,7 +133,7 @@ def test_cached_download_does_not_import_weasyprint(tmp_path):
         from pathlib import Path
         app = make_app(Path({str(tmp_path)!r}))
         _, token = create_assessment(app, {{"strategy.owner": "nobody"}}, submit=True)
-        from assessor import reporting
+        from assessor.report import render as reporting
         fake = b"%PDF-1.7\\n% cached\\n%%EOF\\n"
         with mock.patch.object(reporting, "render_pdf", return_value=fake):
             assert app.test_client().get(f"/a/{{token}}/rapport.pdf").data == fake
@@ -386,13 +387,13 @@ def fetcher():
     "ftp://example.org/x",
 ])
 def test_fetcher_refuses(fetcher, url):
-    with pytest.raises(reporting.RefusedURL):
+    with pytest.raises(fetcher_report.RefusedURL):
         fetcher.fetch(url)
 
 
 def test_fetcher_refuses_a_symlink_out_of_the_folder(tmp_path):
     (tmp_path / "link.css").symlink_to("/etc/passwd")
-    with pytest.raises(reporting.RefusedURL):
+    with pytest.raises(fetcher_report.RefusedURL):
         reporting.url_fetcher(tmp_path).fetch((tmp_path / "link.css").as_uri())
 
 
@@ -449,7 +450,7 @@ def _report(app, assessment_id, lang="fr", today=TODAY):
         try:
             assessment = store.get(db, assessment_id)
             questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
-            return reporting.report_for(db, assessment, questionnaire, lang, today=today)
+            return cache_report.report_for(db, assessment, questionnaire, lang, today=today)
         finally:
             db.close()
 
@@ -531,7 +532,7 @@ def test_cache_does_not_serve_a_truncated_file(app, draft, counted):
 def test_cache_forget_and_prune(app, draft, counted):
     _report(app, draft)
     _report(app, draft, "en")
-    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    cache = cache_report.ReportCache(app.config["REPORT_CACHE_DIR"])
     assert cache.prune(max_age_days=1) == 0
     assert cache.forget(draft) == 2
     assert not (Path(app.config["REPORT_CACHE_DIR"]) / str(draft)).exists()
@@ -541,7 +542,6 @@ def test_cache_forget_and_prune(app, draft, counted):
 
 
 def test_cli_sample_writes_a_valid_pdf(report_app, tmp_path):
-    register_cli(report_app)
     out = tmp_path / "sample.pdf"
     result = report_app.test_cli_runner().invoke(args=["report", "sample", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -552,7 +552,6 @@ def test_cli_sample_writes_a_valid_pdf(report_app, tmp_path):
 
 
 def test_cli_sample_reports_a_bad_sample_file(report_app, tmp_path):
-    register_cli(report_app)
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(SAMPLE | {"answers": {"strategy.owner": "everyone"}}), encoding="utf-8")
     result = report_app.test_cli_runner().invoke(args=["report", "sample", str(tmp_path / "x.pdf"),
@@ -565,7 +564,7 @@ def test_cli_prune_cache_deletes_reports_of_past_days(app):
     import os
     import time
 
-    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    cache = cache_report.ReportCache(app.config["REPORT_CACHE_DIR"])
     for key, age_days in (("a" * 64, 3), ("b" * 64, 0)):
         cache.put(7, key, b"%PDF-1.7 %%EOF")
         stamp = time.time() - age_days * 86400
@@ -578,7 +577,7 @@ def test_cli_prune_cache_deletes_reports_of_past_days(app):
 
 
 def test_sample_answers_every_question_of_the_latest_questionnaire(questionnaire):
-    from assessor.scoring import check_answers
+    from assessor.domain.scoring import check_answers
 
     assert check_answers(questionnaire, SAMPLE["answers"]) == []
     assert set(SAMPLE["answers"]) == {q.id for q in questionnaire.questions}
@@ -596,7 +595,7 @@ def test_report_compares_with_similar_companies_once_there_are_enough(tmp_path):
         with app.app_context():
             db = connect(app.config["DATABASE"])
             try:
-                return reporting.report_for(db, store.by_token(db, token), questionnaire, "fr")
+                return cache_report.report_for(db, store.by_token(db, token), questionnaire, "fr")
             finally:
                 db.close()
 
@@ -637,12 +636,12 @@ def test_old_cached_reports_are_deleted_once_a_day(app, draft, counted, monkeypa
     import os
     import time
 
-    cache = reporting.ReportCache(app.config["REPORT_CACHE_DIR"])
+    cache = cache_report.ReportCache(app.config["REPORT_CACHE_DIR"])
     old = cache.path(draft, "0" * 64)
     cache.put(draft, "0" * 64, b"%PDF-1.7 old %%EOF")
     three_days_ago = time.time() - 3 * 86400
     os.utime(old, (three_days_ago, three_days_ago))
-    monkeypatch.setattr(reporting, "_last_prune", {})
+    monkeypatch.setattr(cache_report, "_last_prune", {})
     _report(app, draft)
     assert not old.exists() and len(list(cache.directory.glob("*/*.pdf"))) == 1
     # within the same day, a render does not walk the cache again

@@ -8,8 +8,8 @@ import pytest
 
 import yaml
 
-from assessor.questionnaire import load_directory, load_questionnaire, parse_questionnaire
-from assessor.scoring import check_answers, completeness, score
+from assessor.domain.questionnaire import load_directory, load_questionnaire, parse_questionnaire
+from assessor.domain.scoring import check_answers, completeness, score
 from tests.conftest import best_answers, worst_answers
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from assessor.db import backup, connect
-from assessor.migrations import migrations
+from assessor.store.db import backup, connect
+from assessor.store.migrations import migrations
 from assessor.store import assessments as store
 from tests.conftest import PROFILE
 
@@ -103,7 +103,7 @@ def test_settings_come_from_assessor_environment_variables(tmp_path, monkeypatch
 
 def test_a_region_sorted_by_score_is_read_in_index_order(app):
     """Page 20 of a region sorted by score must not sort all the region's rows first."""
-    from assessor.store.advisors import Filters, Scope
+    from assessor.store.workspace import Filters, Scope
 
     database = connect(app.config["DATABASE"])
     try:
@@ -122,7 +122,7 @@ def test_a_region_sorted_by_score_is_read_in_index_order(app):
 def test_the_statistics_triggers_survive_every_migration(app):
     """sqlite-utils' transform() rebuilds a table without its triggers: a migration that changes
     the assessments table must create them again, or the observatory silently stops counting."""
-    from assessor.migrations import STATS_TRIGGERS
+    from assessor.store.migrations import STATS_TRIGGERS
 
     database = connect(app.config["DATABASE"])
     try:
@@ -137,7 +137,7 @@ def test_processes_opening_a_brand_new_database_at_once_all_start(tmp_path):
     """gunicorn's workers each open and migrate the database at start-up: on a brand-new file one
     of them failed with "database is locked" (the switch to WAL, or its migration) and gunicorn
     stopped with "Worker failed to boot"; or two created the first tables."""
-    from assessor import migrations as schema
+    from assessor.store import migrations as schema
 
     errors: list[BaseException] = []
     for attempt in range(10):
@@ -207,7 +207,7 @@ def test_a_migration_outside_any_transaction_can_turn_foreign_keys_off(tmp_path,
     transaction: taking turns to migrate must not wrap the migrations in one."""
     from sqlite_utils import Migrations
 
-    from assessor import migrations as schema
+    from assessor.store import migrations as schema
 
     seen = []
     steps = Migrations("rebuild")

@@ -1,2 +1,2 @@
 """Every read and write of the database lives in this package; views never build queries."""
-from . import advisors, assessments, diagnoses, stats  # noqa: F401
+from . import workspace as advisors, assessments, diagnoses, stats  # noqa: F401

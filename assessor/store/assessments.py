@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..db import write_transaction
+from .db import write_transaction
 
 PROFILE_FIELDS = ("company_name", "size_band", "sector", "region", "department", "role", "email",
                   "consent_contact", "consent_stats", "lang")

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..diagnosis import Assessment, DiagnosisInputs
-from . import advisors as workspace
+from ..domain.diagnosis import Assessment, DiagnosisInputs
+from . import workspace
 from . import assessments, stats
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..db import write_transaction
-from ..migrations import add_stats, rebuild_stats
-from .advisors import chain
+from .db import write_transaction
+from .migrations import add_stats, rebuild_stats
+from .workspace import chain
 from .assessments import delete_where
 
 SMALL_CELL = 5

@@ -13,15 +13,15 @@ import hmac
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from .db import get_db
-from .questionnaire import Questionnaire
-from .scoring import AnswerError, normalise_answer
-from .store import assessments as store
-from .web import current_questionnaire, questionnaire_for
+from ..store.db import get_db
+from ..domain.questionnaire import Questionnaire
+from ..domain.scoring import AnswerError, normalise_answer
+from ..store import assessments as store
+from .content import current_questionnaire, questionnaire_for
 
 bp = Blueprint("followup", __name__)
 
@@ -102,6 +102,3 @@ def start(token: str):
             "Il a son propre lien privé, affiché ci-dessous : conservez-le pour le reprendre."), "success")
     return redirect(url_for("assess.section", token=new_token, dimension_id=questionnaire.dimensions[0].id))
 
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)

@@ -1,166 +1,26 @@
-"""The advisor workspace: accounts, login throttling, what each advisor may see, notes, follow-up.
-
-Access rule, in one place (:class:`Scope`): an administrator sees every assessment; an advisor sees
-the assessments of companies in their regions that accepted to be contacted, plus those they
-created themselves (interview mode); nobody else sees any individual assessment.
-"""
+"""What advisors read and write: scope, the list and its filters, the export, notes, follow-up chains."""
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
-from .. import clock
-from ..db import write_transaction
+from ..domain import clock
+from .db import write_transaction
 from .assessments import delete_where, now_iso
+from .accounts import _decode
+
 
 FOLLOWUP_STATUSES = ("nouveau", "contacté", "en accompagnement", "clos")
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # the list counts matches up to this, then says "more than"
 CHAIN_MAX = 50  # a follow-up chain longer than this is a data error, not a company
-
-
-# -- accounts -----------------------------------------------------------------------------------
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
-def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    if row is not None:
-        row = dict(row)
-        row["regions"] = json.loads(row.get("regions") or "[]")
-    return row
-
-
-def get_advisor(db: Database, advisor_id: int) -> dict[str, Any] | None:
-    rows = list(db.query("select * from advisors where id = ?", [advisor_id]))
-    return _decode(rows[0]) if rows else None
-
-
-def advisor_by_email(db: Database, email: str) -> dict[str, Any] | None:
-    rows = list(db.query("select * from advisors where email = ?", [normalise_email(email)]))
-    return _decode(rows[0]) if rows else None
-
-
-def list_advisors(db: Database) -> list[dict[str, Any]]:
-    return [_decode(row) for row in db.query("select * from advisors order by active desc, email")]
-
-
-class DuplicateEmail(ValueError):
-    """An account with this e-mail address already exists."""
-
-
-def create_advisor(db: Database, email: str, password_hash: str, *, name: str | None = None,
-                   regions: Iterable[str] = (), is_admin: bool = False) -> int:
-    """Create an account and return its id; raise DuplicateEmail if the address is taken."""
-    email = normalise_email(email)
-    with write_transaction(db):
-        if db.execute("select 1 from advisors where email = ?", [email]).fetchone():
-            raise DuplicateEmail(email)
-        return db["advisors"].insert({
-            "email": email, "name": name or None, "password_hash": password_hash,
-            "is_admin": int(bool(is_admin)), "regions": json.dumps(sorted(set(regions))),
-            "active": 1, "session_version": 1, "created_at": now_iso(),
-        }).last_pk
-
-
-def update_advisor(db: Database, advisor_id: int, *, name: str | None, regions: Iterable[str],
-                   is_admin: bool, active: bool) -> None:
-    """Change an account; deactivating it, or removing its admin role, ends its sessions."""
-    with write_transaction(db):
-        row = db.execute("select active, is_admin from advisors where id = ?", [advisor_id]).fetchone()
-        if row is None:
-            return
-        revoke = (row[0] and not active) or (row[1] and not is_admin)
-        db.execute(
-            "update advisors set name = ?, regions = ?, is_admin = ?, active = ?, "
-            "session_version = session_version + ? where id = ?",
-            [name or None, json.dumps(sorted(set(regions))), int(bool(is_admin)), int(bool(active)),
-             1 if revoke else 0, advisor_id])
-
-
-def set_password(db: Database, advisor_id: int, password_hash: str, *, end_sessions: bool = True) -> None:
-    """Store a new password hash; by default every open session of the account ends."""
-    db.execute("update advisors set password_hash = ?, session_version = session_version + ? where id = ?",
-               [password_hash, 1 if end_sessions else 0, advisor_id])
-
-
-def end_all_sessions(db: Database, advisor_id: int) -> None:
-    """End every open session of an account (its cookies no longer match its version)."""
-    db.execute("update advisors set session_version = session_version + 1 where id = ?", [advisor_id])
-
-
-# -- login throttling ---------------------------------------------------------------------------
-
-# Counters of failed logins: kind 'pair' per (e-mail typed, client address), kind 'address' per client
-# address (its e-mail is ''). What they allow is decided in auth.py.
-
-
-@dataclass(frozen=True)
-class LoginCounter:
-    kind: str  # pair | address
-    email: str
-    address: str
-    failures: int
-    last_failed_at: float  # seconds since the epoch
-
-
-def _counters(rows) -> list[LoginCounter]:
-    return [LoginCounter(*row) for row in rows]
-
-
-def login_counters(db: Database, email: str, address: str, since: float) -> list[LoginCounter]:
-    """Return the counters of a pair and of its address that had a failure since a time."""
-    return _counters(db.execute(
-        "select kind, email, address, failures, last_failed_at from login_throttles "
-        "where ((kind = 'pair' and email = ?) or (kind = 'address' and email = '')) and address = ? "
-        "and last_failed_at >= ?", [normalise_email(email), address, since]).fetchall())
-
-
-def record_login_failure(db: Database, email: str, address: str, at: float, forget_before: float) -> None:
-    """Count a failed login for the pair and for the address; prune the counters quiet since a time."""
-    with write_transaction(db):
-        db.execute("delete from login_throttles where last_failed_at < ?", [forget_before])
-        for kind, key in (("pair", normalise_email(email)), ("address", "")):
-            db.execute(
-                "insert into login_throttles (kind, email, address, failures, last_failed_at) "
-                "values (?, ?, ?, 1, ?) on conflict (kind, email, address) "
-                "do update set failures = failures + 1, last_failed_at = excluded.last_failed_at",
-                [kind, key, address, at])
-
-
-def clear_login_failures(db: Database, email: str, address: str) -> None:
-    """Forget the failures of one pair (after the right password); the address keeps its count."""
-    db.execute("delete from login_throttles where kind = 'pair' and email = ? and address = ?",
-               [normalise_email(email), address])
-
-
-def failures_by_account(db: Database, since: float) -> dict[str, tuple[int, float]]:
-    """Return, per account e-mail, the failures of its live counters and the time of the last one."""
-    return {row[0]: (row[1], row[2]) for row in db.execute(
-        "select t.email, sum(t.failures), max(t.last_failed_at) from login_throttles as t "
-        "join advisors as v on v.email = t.email "
-        "where t.kind = 'pair' and t.last_failed_at >= ? group by t.email", [since]).fetchall()}
-
-
-def heavy_counters(db: Database, pair_failures: int, address_failures: int, since: float,
-                   limit: int = 100) -> list[LoginCounter]:
-    """Return the counters with enough failures to make logins wait whose last failure is recent
-    enough for a wait to run still, the latest first."""
-    return _counters(db.execute(
-        "select kind, email, address, failures, last_failed_at from login_throttles "
-        "where last_failed_at >= ? and failures >= (case kind when 'pair' then ? else ? end) "
-        "order by last_failed_at desc limit ?", [since, pair_failures, address_failures, limit]).fetchall())
-
-
-# -- what an advisor may see --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -200,8 +60,6 @@ def visible(db: Database, scope: Scope, assessment_id: int) -> dict[str, Any] | 
     return rows[0] if rows and scope.allows(rows[0]) else None
 
 
-# -- the list, its filters and the export -------------------------------------------------------
-
 SORTS = {
     "date": "a.submitted_at", "created": "a.created_at", "company": "a.company_name collate nocase",
     "score": "a.overall", "region": "a.region",
@@ -221,6 +79,7 @@ class Filters:
     mode: str | None = None  # self | interview
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    tz: ZoneInfo = clock.zone()  # the zone of date_from and date_to (the service's)
     include_demo: bool = False
     search: str | None = None
     sort: str = "date"
@@ -241,10 +100,10 @@ class Filters:
         # Days are those of the service's time zone; timestamps are stored in UTC.
         if self.date_from:
             clauses.append("a.submitted_at >= ?")
-            values.append(clock.day_start(self.date_from))
+            values.append(clock.day_start(self.date_from, self.tz))
         if self.date_to:
             clauses.append("a.submitted_at < ?")
-            values.append(clock.day_start(self.date_to + dt.timedelta(days=1)))
+            values.append(clock.day_start(self.date_to + dt.timedelta(days=1), self.tz))
         if not self.include_demo:
             clauses.append("a.is_demo = 0")
         if self.search:
@@ -339,9 +198,6 @@ def advisor_names(db: Database, ids: Iterable[int]) -> dict[int, str]:
         f"select id, name, email from advisors where id in ({', '.join('?' * len(ids))})", ids).fetchall()}
 
 
-# -- notes, status, assignment ------------------------------------------------------------------
-
-
 def notes(db: Database, assessment_id: int) -> list[dict[str, Any]]:
     return list(db.query(
         "select n.id, n.body, n.created_at, n.author_id, coalesce(v.name, v.email) as author "
@@ -367,9 +223,6 @@ def assignable_advisors(db: Database, region: str | None, current: int | None = 
     rows = [_decode(r) for r in db.query("select * from advisors where active = 1 or id = ? order by name, email",
                                          [current or 0])]
     return [r for r in rows if r["is_admin"] or region in r["regions"] or r["id"] == current]
-
-
-# -- follow-up chains ---------------------------------------------------------------------------
 
 
 # An assessment and the ones it follows up, walking previous_id upwards (depth 0 = itself).

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
-from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, is_visible
-from .referential import DEPARTMENTS
-from .scoring import score
+from ..domain.questionnaire import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, is_visible
+from ..domain.referential import DEPARTMENTS
+from ..domain.scoring import score
 
 BATCH = 2000
 _PLAIN = re.compile(r"[a-z0-9_]+\Z")
@@ -281,7 +281,7 @@ def seed(db, questionnaire: Questionnaire, count: int, seed_value: int | None = 
     Scoring dominates the cost, so batches are generated in worker processes while this one
     inserts the previous batch (one write transaction per batch).
     """
-    from .store import stats
+    from ..store import stats
 
     if seed_value is None:
         seed_value = secrets.randbits(63)
@@ -316,8 +316,8 @@ demo_cli = AppGroup("demo", help="Create or remove synthetic demonstration data.
               help="Latest submission date (default: now); dates spread over the two years before.")
 def seed_command(count: int, seed_value: int | None, until: dt.datetime | None) -> None:
     """Create COUNT synthetic assessments (is_demo = 1)."""
-    from .db import get_db
-    from .web import current_questionnaire
+    from ..store.db import get_db
+    from ..web.content import current_questionnaire
 
     questionnaire = current_questionnaire()
     if questionnaire is None:
@@ -333,9 +333,9 @@ def seed_command(count: int, seed_value: int | None, until: dt.datetime | None) 
 @demo_cli.command("purge")
 def purge_command() -> None:
     """Delete every demo assessment, with its answers, notes and cached PDF reports."""
-    from .db import get_db
-    from .reporting import ReportCache  # the cache only: WeasyPrint is not imported
-    from .store import stats
+    from ..store.db import get_db
+    from ..report.cache import ReportCache
+    from ..store import stats
 
     db = get_db()
     ids = [row[0] for row in db.execute("select id from assessments where is_demo = 1")]
@@ -343,6 +343,3 @@ def purge_command() -> None:
     reports = ReportCache(current_app.config["REPORT_CACHE_DIR"]).forget_many(ids)
     click.echo(f"{removed} demo assessments deleted ({reports} cached reports).")
 
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(demo_cli)

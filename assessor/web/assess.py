@@ -6,16 +6,17 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from . import results as results_view
-from .db import get_db
+from ..report import results as results_view
+from ..store.db import get_db
 from .errors import redisplay_on_csrf_error
 from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
-from .questionnaire import Questionnaire, is_visible
-from .diagnosis import answer_words, stored_result
-from .scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score
-from .store import advisors as workspace
-from .store import assessments as store
-from .web import current_questionnaire, lang, questionnaire_for
+from ..domain.questionnaire import Questionnaire, is_visible
+from ..domain.diagnosis import answer_words, stored_result
+from ..domain.scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score
+from ..store import workspace
+from ..store import assessments as store
+from .content import current_questionnaire, questionnaire_for
+from .language import lang
 
 bp = Blueprint("assess", __name__)
 
@@ -201,9 +202,9 @@ def report(token: str):
     assessment, questionnaire = _load(token)
     if assessment["status"] != "submitted":
         return redirect(url_for("assess.review", token=token))
-    from . import reporting  # WeasyPrint is imported on the first report, not at start-up
+    from ..report import cache as cache_report
 
-    pdf = reporting.report_for(get_db(), assessment, questionnaire, request.args.get("lang") or lang())
+    pdf = cache_report.report_for(get_db(), assessment, questionnaire, request.args.get("lang") or lang())
     return _pdf_response(pdf, assessment)
 
 
@@ -264,7 +265,7 @@ def erase(token: str):
     chain = workspace.chain(db, assessment["id"]) or [assessment]
     form = EraseForm(count=len(chain))
     if not g.get("csrf_expired") and form.validate_on_submit():
-        from .reporting import ReportCache  # the cache only: WeasyPrint is not imported
+        from ..report.cache import ReportCache
 
         if form.scope.data == "this":
             erased = [assessment["id"]] if store.delete(db, assessment["id"]) else []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 
@@ -25,8 +25,8 @@ def report_group() -> None:
 @with_appcontext
 def sample_command(out: Path, lang: str, data: Path | None) -> None:
     """Render the sample report (through the real code path) to OUT."""
-    from . import reporting
-    from .report_context import SampleError, sample_context
+    from ..report import render as reporting
+    from ..report.sample import SampleError, sample_context
 
     try:
         context = sample_context(current_app._get_current_object(), lang, data)  # type: ignore[attr-defined]
@@ -46,12 +46,8 @@ def sample_command(out: Path, lang: str, data: Path | None) -> None:
 @with_appcontext
 def prune_cache_command(days: float | None) -> None:
     """Delete old cached PDFs (their keys include the date, so they are never served again)."""
-    from .reporting import PRUNE_AFTER_DAYS, ReportCache
+    from ..report.cache import PRUNE_AFTER_DAYS, ReportCache
 
     removed = ReportCache(current_app.config["REPORT_CACHE_DIR"]).prune(PRUNE_AFTER_DAYS if days is None else days)
     click.echo(f"{removed} cached report(s) deleted")
 
-
-def register_cli(app: Flask) -> None:
-    """Add the ``report`` command group to the application's CLI."""
-    app.cli.add_command(report_group)

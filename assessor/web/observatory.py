@@ -18,12 +18,14 @@ from markupsafe import Markup
 from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional
 
-from . import charts, clock, i18n
-from .db import get_db
+from ..domain import charts, clock, i18n
+from ..store.db import get_db
 from .forms import QueryForm
-from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
-from .store import stats
-from .web import current_questionnaire, lang
+from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
+from ..store import stats
+from .content import current_questionnaire
+from .language import lang
+from .. import config as settings
 
 bp = Blueprint("observatory", __name__, url_prefix="/conseiller")
 
@@ -156,7 +158,7 @@ def index():
     sizes = [(code, i18n.label(SIZE_BANDS, code, language)) for code in SIZE_BANDS]
     sectors = [(code, f"{code} – {i18n.label(NAF_SECTIONS, code, language)}") for code in NAF_SECTIONS]
     regions = [(code, i18n.label(REGIONS, code, language)) for code in (selection or list(REGIONS))]
-    months = _months(clock.today())
+    months = _months(clock.today(settings.zone()))
     enough = figures.count >= stats.SMALL_CELL
 
     level_rows = _rows(figures, "level", levels)

@@ -7,15 +7,17 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
-from . import charts, clock
-from .diagnosis import MAX_ADVICE, Diagnosis  # noqa: F401  (MAX_ADVICE: kept for its readers)
-from .diagnosis import build as build_diagnosis
-from .questionnaire import Questionnaire
-from .store import diagnoses
-from .web import format_day
+from ..domain import charts, clock, i18n
+from ..domain.diagnosis import MAX_ADVICE, Diagnosis  # noqa: F401  (MAX_ADVICE: kept for its readers)
+from ..domain.diagnosis import build as build_diagnosis
+from ..domain.questionnaire import Questionnaire
+from ..store import diagnoses
+from .. import config as settings
 
 
 def diagnose(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
@@ -23,7 +25,7 @@ def diagnose(db: Database, assessment: dict[str, Any], questionnaire: Questionna
     """Load an assessment's diagnosis (one load from the store) and build it."""
     inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions], answers)
     return build_diagnosis(inputs, questionnaire, current_app.extensions["assessor.catalogue"], lang,
-                           today or clock.today())
+                           today or clock.today(settings.zone()))
 
 
 def context(diagnosis: Diagnosis) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
                               for d in dimensions),
         previous=diagnosis.radar_previous,
         legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s",
-                                    date=format_day(baseline["submitted_at"], "medium"))
+                                    date=i18n.day(baseline["submitted_at"], str(get_locale() or "fr"), "medium", settings.zone()))
                 if baseline else _("Premier diagnostic")),
     )
     fields = {field.name: getattr(diagnosis, field.name) for field in dataclasses.fields(diagnosis)
@@ -60,3 +62,15 @@ def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire
           today: dt.date | None = None, answers: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the template context describing a submitted assessment's results (load, build, words)."""
     return context(diagnose(db, assessment, questionnaire, lang, today, answers))
+
+def text_helpers(language: str) -> dict[str, Any]:
+    """Template helpers that pick the user's language: ``i18n.helpers`` (``label``, ``text`` or
+    ``t``, ``day``) and ``kind_label`` (a catalogue entry's kind)."""
+    return {**i18n.helpers(language, settings.zone()), "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind))}
+
+KIND_LABELS = {
+    "awareness": _l("Sensibilisation"), "training": _l("Formation"),
+    "certified_training": _l("Formation certifiante"), "diagnostic": _l("Diagnostic"),
+    "support": _l("Accompagnement"), "funding": _l("Financement"), "network": _l("Réseau"),
+    "event": _l("Événement"), "resource": _l("Ressource"), "reading": _l("À lire ou écouter"),
+}

@@ -12,12 +12,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from . import i18n, referential
-from .diagnosis import answer_words
+from ..domain import i18n, referential
+from ..domain.diagnosis import answer_words
 from .forms import special_labels
-from .questionnaire import SPECIAL_VALUES, Question, Questionnaire
-from .scoring import Result
-from .store.assessments import now_iso
+from ..domain.questionnaire import SPECIAL_VALUES, Question, Questionnaire
+from ..domain.scoring import Result
+from ..store.assessments import now_iso
 
 FORMAT_VERSION = 1
 
@@ -105,7 +105,7 @@ def as_json(data: dict[str, Any]) -> str:
 
 
 def _cell(value: Any) -> str:
-    from .advisor import csv_cell  # the advisors' export rules: decimal comma, no formula
+    from .export import csv_cell  # the advisors' export rules: decimal comma, no formula
 
     if isinstance(value, list):
         value = " ; ".join(str(v) for v in value)

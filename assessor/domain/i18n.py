@@ -29,8 +29,8 @@ from . import referential
 LANGUAGES = ("fr", "en")
 SOURCE_LANGUAGE = "fr"
 DEFAULT_ZONE = ZoneInfo("Europe/Paris")  # clock.DEFAULT_TIMEZONE: the web passes the configured zone
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 class Bilingual(Protocol):

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
-from . import clock, i18n
-from . import config as settings
-from .catalogue import Catalogue, load_catalogue
-from .questionnaire import QUESTION_TYPES, Questionnaire, QuestionnaireError, latest, load_directory
-from .referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
+from ..domain import clock, i18n
+from .. import config as settings
+from ..domain.catalogue import Catalogue, load_catalogue
+from ..domain.questionnaire import QUESTION_TYPES, Questionnaire, QuestionnaireError, latest, load_directory
+from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 
 
 def _data_dir() -> Path:
@@ -99,7 +99,7 @@ def questionnaires_export(questionnaire_id: str) -> None:
 
 
 def _read_answers(path: str, questionnaire: Questionnaire) -> dict[str, Any]:
-    from .scoring import check_answers, normalise_answer
+    from ..domain.scoring import check_answers, normalise_answer
 
     try:
         with open(path, encoding="utf-8") as fh:
@@ -122,7 +122,7 @@ def _read_answers(path: str, questionnaire: Questionnaire) -> dict[str, Any]:
 @click.option("--size", "size_band", type=click.Choice(list(SIZE_BANDS)), help="Company size band.")
 def score_command(questionnaire_id: str, answers_file: str, size_band: str | None) -> None:
     """Score ANSWERS_FILE (JSON: question id → value, a list for checklists)."""
-    from .scoring import score
+    from ..domain.scoring import score
 
     questionnaire = _questionnaire(_load_questionnaires(), questionnaire_id)
     answers = _read_answers(answers_file, questionnaire)
@@ -138,7 +138,7 @@ def catalogue_group() -> None:
 def catalogue_check() -> None:
     """Validate the catalogue; exit non-zero listing every error."""
     catalogue = _load_catalogue(_load_questionnaires())
-    today = clock.today()
+    today = clock.today(settings.zone())
     expired = [e.id for e in catalogue.entries if not e.is_valid_on(today)]
     click.echo(f"ok  catalogue {catalogue.version}: {len(catalogue.entries)} entries"
                + (f", {len(expired)} expired (never shown): {', '.join(expired)}" if expired else ""))
@@ -165,8 +165,8 @@ def catalogue_export() -> None:
 def recommend_command(questionnaire_id: str, answers_file: str, region: str, size_band: str, sector: str,
                       lang: str) -> None:
     """Print the recommended programmes and the action plan for ANSWERS_FILE."""
-    from .recommend import Profile, recommend
-    from .scoring import score
+    from ..domain.recommend import Profile, recommend
+    from ..domain.scoring import score
 
     questionnaires = _load_questionnaires()
     questionnaire = _questionnaire(questionnaires, questionnaire_id)
@@ -174,7 +174,7 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
     answers = _read_answers(answers_file, questionnaire)
     result = score(questionnaire, answers, size_band)
     advice = recommend(questionnaire, catalogue, Profile(region, size_band, sector), result, answers, lang,
-                       today=clock.today())
+                       today=clock.today(settings.zone()))
     _echo_json({
         "recommendations": [{
             "id": r.entry.id, "name": r.entry.name.get(lang), "kind": r.entry.kind,
@@ -209,7 +209,7 @@ def init_db_command() -> None:
 @with_appcontext
 def backup_command(target: str) -> None:
     """Copy the live database to TARGET with SQLite's online backup API."""
-    from .db import backup
+    from ..store.db import backup
 
     backup(current_app.config["DATABASE"], target)
     click.echo(f"backup written to {target}")
@@ -230,15 +230,15 @@ def retention_purge_command(dry_run: bool, as_of: Any) -> None:
     ASSESSOR_RETENTION_DAYS ago, with their answers, notes and cached PDFs."""
     import datetime as dt
 
-    from .db import connect
-    from .reporting import ReportCache  # the cache only: WeasyPrint is not imported
-    from .store import assessments as store
+    from ..store.db import connect
+    from ..report.cache import ReportCache
+    from ..store import assessments as store
 
     config = current_app.config
-    today = as_of.date() if as_of else clock.today()
+    today = as_of.date() if as_of else clock.today(settings.zone())
     drafts_day = today - dt.timedelta(days=int(config["RETENTION_DRAFT_DAYS"]))
     submitted_day = today - dt.timedelta(days=int(config["RETENTION_DAYS"]))
-    drafts_since, submitted_before = clock.day_start(drafts_day), clock.day_start(submitted_day)
+    drafts_since, submitted_before = clock.day_start(drafts_day, settings.zone()), clock.day_start(submitted_day, settings.zone())
     db = connect(config["DATABASE"])
     try:
         rows = store.purge_expired(db, drafts_since, submitted_before, dry_run=dry_run)
@@ -261,7 +261,7 @@ def retention_purge_command(dry_run: bool, as_of: Any) -> None:
 
 # -- translations ---------------------------------------------------------------------------------
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 POT = Path("assessor/translations/messages.pot")
 TRANSLATIONS_DIR = Path("assessor/translations")
 _root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -315,11 +315,4 @@ def translate_compile_command(root: Path) -> None:
     """Compile the catalogues (.po) into the .mo files the application reads."""
     _pybabel(root, "compile", "-d", str(TRANSLATIONS_DIR))
     click.echo(f"compiled the catalogues of {TRANSLATIONS_DIR}")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(init_db_command)
-    app.cli.add_command(translate_group)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(retention_group)
 

@@ -18,16 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .questionnaire import (
-    DONT_KNOW,
-    NOT_APPLICABLE,
-    QUESTION_TYPES,
-    TEXT_MAX_LENGTH,
-    Question,
-    Questionnaire,
-    Text,
-    is_visible,
-)
+from .questionnaire import (DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_LENGTH, Question, Questionnaire, Text, is_visible)
 
 SCORING_VERSION = 1
 MAX_PRIORITIES = 3

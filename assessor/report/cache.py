@@ -1,0 +1,222 @@
+"""The cache of rendered PDFs, keyed by everything that shapes them, and its daily pruning."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import time
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlite_utils import Database
+
+from ..domain import clock
+from ..domain.diagnosis import DiagnosisInputs
+from ..domain.diagnosis import build as build_diagnosis
+from ..domain.questionnaire import Questionnaire
+from .context import build_context, diagnosis_context, report_lang, view  # noqa: F401
+from ..domain.scoring import SCORING_VERSION
+from ..store import diagnoses
+from .fetcher import default_reports_dir
+from . import render
+from .. import config as settings
+
+
+# The assessment's fields a report prints or is shaped by, its stored result included.
+_REPORTED_FIELDS = ("company_name", "size_band", "sector", "region", "department",
+                    "questionnaire_id", "questionnaire_version", "status", "submitted_at", "previous_id",
+                    "scoring_version", "overall", "level", "floor_level", "confidence", "dimension_scores")
+_fingerprints: dict[int, str] = {}
+
+
+def _data_fingerprint(obj: object) -> str:
+    """Return a hash of a loaded questionnaire or catalogue: frozen, so hashed once per object.
+
+    Catches an edited data file whose version was not bumped.
+    """
+    fingerprint = _fingerprints.get(id(obj))
+    if fingerprint is None:
+        fingerprint = hashlib.sha256(repr(obj).encode("utf-8")).hexdigest()
+        _fingerprints[id(obj)] = fingerprint
+        weakref.finalize(obj, _fingerprints.pop, id(obj), None)
+    return fingerprint
+
+
+@functools.cache
+def _translations_fingerprint(directories: str, lang: str) -> str:
+    """Return a hash of the compiled translations Flask-Babel loads (once per process, as it does)."""
+    digest = hashlib.sha256()
+    for directory in directories.split(";"):
+        for path in sorted(Path(directory).glob(f"{lang}/LC_MESSAGES/*.mo")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _record(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if row is None else {"id": row["id"]} | {k: row.get(k) for k in _REPORTED_FIELDS}
+
+
+def cache_key(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: object, lang: str,
+              today: dt.date, translations: str = "", root: Path | None = None) -> str:
+    """Return the sha256 naming the report these inputs produce.
+
+    The hash of the diagnosis' inputs (the record with its stored result, the answers, the earlier
+    diagnostics of its chain with theirs, the peers' figures), of the data files, the language and
+    the day, plus the report version (:func:`template_fingerprint`).
+    """
+    parts = {
+        "assessment": _record(inputs.assessment),
+        "answers": inputs.answers,
+        "previous": _record(inputs.previous),
+        "baseline": _record(inputs.baseline),
+        # The comparison with similar companies moves as other companies submit.
+        "peers": inputs.peers,
+        "questionnaire": [questionnaire.key, _data_fingerprint(questionnaire)],
+        "scoring": SCORING_VERSION,
+        "catalogue": [getattr(catalogue, "version", None), _data_fingerprint(catalogue)],
+        "template": render.template_fingerprint(root),
+        "translations": translations,
+        "lang": lang,
+        "date": today.isoformat(),
+    }
+    encoded = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+class ReportCache:
+    """Rendered PDFs on disk: ``<dir>/<assessment id>/<key>.pdf``, written atomically."""
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+
+    def path(self, assessment_id: int, key: str) -> Path:
+        return self.directory / str(int(assessment_id)) / f"{key}.pdf"
+
+    def get(self, assessment_id: int, key: str) -> bytes | None:
+        try:
+            data = self.path(assessment_id, key).read_bytes()
+        except OSError:
+            return None
+        # A file cut short (disk full, crash before the data reached the disk) is not served.
+        if not data.startswith(b"%PDF-") or not data.rstrip().endswith(b"%%EOF"):
+            return None
+        return data
+
+    def put(self, assessment_id: int, key: str, pdf: bytes) -> None:
+        target = self.path(assessment_id, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pdf)
+            os.replace(temp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+
+    def forget(self, assessment_id: int) -> int:
+        """Delete every cached report of an assessment (erasure); return how many files went."""
+        folder = self.directory / str(int(assessment_id))
+        removed = self._remove(folder.glob("*.pdf"))
+        _rmdir(folder)
+        return removed
+
+    def forget_many(self, assessment_ids: Iterable[int]) -> int:
+        """Delete the cached reports of many assessments (a purge); walks the cache, not the ids."""
+        wanted = {str(int(assessment_id)) for assessment_id in assessment_ids}
+        removed = 0
+        for folder in self.directory.glob("*"):
+            if folder.name in wanted:
+                removed += self._remove(folder.glob("*.pdf"))
+                _rmdir(folder)
+        return removed
+
+    def prune(self, max_age_days: float) -> int:
+        """Delete cached reports older than ``max_age_days`` (keys change daily); return the count."""
+        limit = time.time() - max_age_days * 86400
+        old = [p for p in self.directory.glob("*/*.pdf") if _mtime(p) < limit]
+        removed = self._remove(old)
+        for folder in self.directory.glob("*"):
+            _rmdir(folder)
+        return removed
+
+    @staticmethod
+    def _remove(paths: Iterable[Path]) -> int:
+        count = 0
+        for path in paths:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                count += 1
+        return count
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
+def _rmdir(folder: Path) -> bool:
+    try:
+        folder.rmdir()
+        return True
+    except OSError:
+        return False
+
+
+# Keys include the day, so a cached report is never served after its day: each process deletes the
+# old ones once a day, before its first render of the day (a walk of the cache folder).
+PRUNE_AFTER_DAYS = 2
+_PRUNE_EVERY_SECONDS = 86400
+_last_prune: dict[Path, float] = {}
+
+
+def _prune_daily(cache: ReportCache) -> None:
+    now = time.monotonic()
+    last = _last_prune.get(cache.directory)
+    if last is not None and now - last < _PRUNE_EVERY_SECONDS:
+        return
+    _last_prune[cache.directory] = now
+    removed = cache.prune(PRUNE_AFTER_DAYS)
+    if removed:
+        current_app.logger.info("%d cached report(s) older than %d days deleted", removed, PRUNE_AFTER_DAYS)
+
+
+def report_for(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
+               today: dt.date | None = None) -> bytes:
+    """Return the PDF report of a submitted assessment, from the cache when nothing changed.
+
+    :param lang: ``fr`` or ``en``; anything else gives the French report (a query string is not
+        trusted to name cache files).
+    :param today: the date printed on the report and used to drop expired programmes.
+    """
+    lang = report_lang(lang)
+    app = current_app
+    today = today or clock.today(settings.zone())
+    catalogue = app.extensions["assessor.catalogue"]
+    inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
+    key = cache_key(inputs, questionnaire, catalogue, lang, today,
+                    _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
+                    default_reports_dir())
+    cache = ReportCache(app.config["REPORT_CACHE_DIR"])
+    pdf = cache.get(assessment["id"], key)
+    if pdf is None:
+        _prune_daily(cache)
+        started = time.perf_counter()
+        with force_locale(lang):  # the same inputs: no second read of the store
+            context = diagnosis_context(build_diagnosis(inputs, questionnaire, catalogue, lang, today), today)
+        pdf = render.render_pdf(context, lang)
+        cache.put(assessment["id"], key, pdf)
+        app.logger.info("report of assessment %s (%s) rendered in %.0f ms, %d KB", assessment["id"], lang,
+                        (time.perf_counter() - started) * 1000, len(pdf) // 1024)
+    return pdf

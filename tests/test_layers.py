@@ -1,0 +1,76 @@
+"""The folders of assessor/ are layers: each imports only the layers below it (issue 10).
+
+domain (pure) < store (SQL) < report (Diagnosis -> PDF) < web (pages) < cli (commands);
+``assessor/__init__.py`` (create_app) and ``config.py`` wire them and may import any.
+"""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "assessor"
+LAYERS = ["domain", "store", "report", "web", "cli"]
+# what each layer may import, besides itself and assessor.config
+ALLOWED = {layer: set(LAYERS[:index]) for index, layer in enumerate(LAYERS)}
+
+
+def imported_layers(path: Path) -> set[str]:
+    """The assessor layers a module imports (relative or absolute, at any depth of the file)."""
+    module = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = module[:-1] if module[-1] != "__init__" else module[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(package[:len(package) - node.level + 1])
+                target = base + (node.module.split(".") if node.module else [])
+                names = [target + [alias.name] for alias in node.names] if len(target) == 1 else [target]
+            else:
+                names = [(node.module or "").split(".")]
+        elif isinstance(node, ast.Import):
+            names = [alias.name.split(".") for alias in node.names]
+        else:
+            continue
+        for parts in names:
+            if parts[0] == "assessor" and len(parts) > 1 and parts[1] in LAYERS:
+                found.add(parts[1])
+    return found
+
+
+def test_every_module_lives_in_a_layer():
+    loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "config.py"))
+    assert loose == [], f"modules outside the layer folders: {loose}"
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_imports_only_the_layers_below_it(layer):
+    wrong = {}
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
+        above = imported_layers(path) - ALLOWED[layer] - {layer}
+        if above:
+            wrong[str(path.relative_to(PACKAGE))] = sorted(above)
+    assert wrong == {}, f"{layer} may import only {sorted(ALLOWED[layer]) or 'nothing of assessor'}: {wrong}"
+
+
+def test_the_domain_imports_neither_flask_nor_the_database_nor_weasyprint():
+    modules = sorted(f"assessor.domain.{p.stem}" for p in (PACKAGE / "domain").glob("*.py") if p.stem != "__init__")
+    code = textwrap.dedent(f"""
+        import sys, types
+        # the package itself (create_app) imports Flask: stand in for it, as a bare namespace
+        package = types.ModuleType("assessor")
+        package.__path__ = [{str(PACKAGE)!r}]
+        sys.modules["assessor"] = package
+        for name in {modules!r}:
+            __import__(name)
+        heavy = [m for m in ("flask", "flask_babel", "sqlite3", "sqlite_utils", "weasyprint", "werkzeug")
+                 if m in sys.modules]
+        print(",".join(heavy))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=PACKAGE.parent, check=True)
+    assert result.stdout.strip() == "", f"the domain imported: {result.stdout.strip()}"
