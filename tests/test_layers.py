@@ -74,3 +74,14 @@ def test_the_domain_imports_neither_flask_nor_the_database_nor_weasyprint():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=PACKAGE.parent, check=True)
     assert result.stdout.strip() == "", f"the domain imported: {result.stdout.strip()}"
+
+
+def test_every_sql_statement_lives_in_the_store():
+    import re
+
+    calls = re.compile(r"\.(execute|executemany|executescript|query)\(|\bdb\[\"")
+    outside = [f"{path.relative_to(PACKAGE)}:{number}"
+               for path in sorted(PACKAGE.rglob("*.py")) if "store" not in path.relative_to(PACKAGE).parts
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if calls.search(line)]
+    assert outside == [], f"SQL outside assessor/store/: {outside}"

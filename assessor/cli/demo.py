@@ -338,7 +338,7 @@ def purge_command() -> None:
     from ..store import stats
 
     db = get_db()
-    ids = [row[0] for row in db.execute("select id from assessments where is_demo = 1")]
+    ids = stats.demo_ids(db)
     removed = stats.purge_demo(db)
     reports = ReportCache(current_app.config["REPORT_CACHE_DIR"]).forget_many(ids)
     click.echo(f"{removed} demo assessments deleted ({reports} cached reports).")

@@ -192,6 +192,11 @@ def insert_demo(db: Database, assessments: list[dict[str, Any]],
     return len(assessments)
 
 
+def demo_ids(db: Database) -> list[int]:
+    """Return the ids of every demo assessment (whose cached PDFs go with them)."""
+    return [row[0] for row in db.execute("select id from assessments where is_demo = 1")]
+
+
 def purge_demo(db: Database) -> int:
     """Delete every demo assessment with its answers and notes; return how many went."""
     with write_transaction(db):
