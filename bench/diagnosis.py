@@ -89,7 +89,7 @@ def setup(workdir: Path, peers: int):
     from assessor.store import accounts
     from assessor.store import assessments as store
     from assessor.web.content import current_questionnaire
-    from tests.conftest import PROFILE, best_answers
+    from tests.factories import PROFILE, best_answers
 
     config = {"TESTING": True, "SECRET_KEY": "bench", "DATABASE": str(workdir / "bench.sqlite3"),
               "REPORT_CACHE_DIR": str(workdir / "cache"), "WTF_CSRF_ENABLED": False,

@@ -1,36 +1,13 @@
-"""Shared fixtures: an application on a temporary database, clients, and an assessment factory."""
+"""Shared fixtures, in the flaskr way: ``app``, ``client``, ``runner``, ``auth``, plus ``db`` and
+``mini_app``. Plain helpers (make_app, create_assessment, make_advisor...) are in factories.py."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import re
 
 import pytest
 
-from assessor import create_app
 from assessor.store.db import connect
-from assessor.domain.scoring import score
-from assessor.store import assessments as store
-
-ROOT = Path(__file__).resolve().parent.parent
-MINI_DIR = Path(__file__).parent / "data" / "mini"
-
-PROFILE = {
-    "company_name": "Menuiserie Dupont", "size_band": "10-49", "sector": "C", "region": "FR-HDF",
-    "department": "59", "role": "dirigeant", "email": "contact@dupont.example", "consent_contact": True,
-    "consent_stats": True, "lang": "fr",
-}
-
-
-def make_app(tmp_path: Path, **config: Any):
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE": str(tmp_path / "test.sqlite3"),
-        "REPORT_CACHE_DIR": str(tmp_path / "report-cache"),
-    }
-    settings.update(config)
-    settings = {k: v for k, v in settings.items() if v is not None}
-    return create_app(settings, instance_path=str(tmp_path / "instance"))
+from factories import MINI_DIR, PASSWORD, login, make_advisor, make_app
 
 
 @pytest.fixture
@@ -57,48 +34,43 @@ def db(app):
     database.close()
 
 
-def best_answers(questionnaire) -> dict[str, Any]:
-    """Return the best answer to every scored question."""
-    answers = {}
-    for question in questionnaire.questions:
-        if not question.scored:
-            continue
-        if question.type == "multiple":
-            answers[question.id] = [o.value for o in question.options if o.score > 0]
-        else:
-            answers[question.id] = max(question.options, key=lambda o: o.score).value
-    return answers
+@pytest.fixture
+def runner(app):
+    """The application's command-line runner (``flask --app assessor ...``)."""
+    return app.test_cli_runner()
 
 
-def worst_answers(questionnaire) -> dict[str, Any]:
-    """Return the worst answer to every scored question."""
-    answers = {}
-    for question in questionnaire.questions:
-        if not question.scored:
-            continue
-        worst = min(question.options, key=lambda o: o.score)
-        answers[question.id] = [worst.value] if question.type == "multiple" else worst.value
-    return answers
+class AuthActions:
+    """Sign an advisor in and out through the login form, as a person does."""
+
+    def __init__(self, app, client):
+        self._app, self._client = app, client
+
+    def login(self, email: str = "admin@example.org", password: str = PASSWORD, *, is_admin: bool = True,
+              regions=()):
+        """Create the account if needed, then sign in; return the login response."""
+        from assessor.store import accounts
+
+        with self._app.app_context():
+            database = connect(self._app.config["DATABASE"])
+            try:
+                exists = accounts.advisor_by_email(database, email) is not None
+            finally:
+                database.close()
+        if not exists:
+            make_advisor(self._app, email, regions=regions, is_admin=is_admin, password=password)
+        return login(self._client, email, password, csrf_token=self._token("/conseiller/connexion"))
+
+    def logout(self):
+        return self._client.post("/conseiller/deconnexion", data={"csrf_token": self._token("/conseiller/")})
+
+    def _token(self, path: str) -> str:
+        """The form token of a page (CSRF is on in the default ``app``)."""
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self._client.get(path).get_data(as_text=True))
+        return match.group(1) if match else ""
 
 
-def create_assessment(app, answers: dict[str, Any] | None = None, submit: bool = False,
-                      questionnaire=None, **profile: Any) -> tuple[int, str]:
-    """Create an assessment through the store, optionally answered and submitted."""
-    from assessor.domain.questionnaire import latest
-
-    with app.app_context():
-        questionnaires = app.extensions["assessor.questionnaires"]
-        questionnaire = questionnaire or latest(questionnaires, app.config["QUESTIONNAIRE_ID"])
-        database = connect(app.config["DATABASE"])
-        try:
-            assessment_id, token = store.create(
-                database, PROFILE | profile, questionnaire.id, questionnaire.version,
-                **{k: profile.pop(k) for k in ("mode", "created_by", "previous_id", "is_demo") if k in profile})
-            if answers:
-                store.save_answers(database, assessment_id, answers)
-            if submit:
-                result = score(questionnaire, answers or {}, (PROFILE | profile)["size_band"])
-                store.submit(database, assessment_id, result.summary(), result.scoring_version)
-        finally:
-            database.close()
-    return assessment_id, token
+@pytest.fixture
+def auth(app, client):
+    """``auth.login()`` signs an administrator in on ``client``; ``auth.logout()`` signs out."""
+    return AuthActions(app, client)

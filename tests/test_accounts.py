@@ -10,7 +10,7 @@ import pytest
 
 from assessor.web import auth
 from assessor.store import accounts
-from conftest import MINI_DIR, make_app
+from factories import MINI_DIR, make_app
 from test_advisor import FAST_ARGON2, PASSWORD, make_advisor
 
 ATTACKER = "203.0.113.7"
@@ -244,3 +244,13 @@ def test_logging_out_without_a_session_changes_nothing(app, db):
     response = app.test_client().post("/conseiller/deconnexion")
     assert response.status_code == 302
     assert accounts.get_advisor(db, advisor_id)["session_version"] == 1
+
+
+def test_signing_in_and_out_through_the_forms(auth, client, runner):
+    """The flaskr-style fixtures, end to end: the login form opens the workspace, logout closes it,
+    and the account the fixture made is listed by `advisors list`."""
+    assert auth.login().status_code == 302
+    assert client.get("/conseiller/").status_code == 200
+    assert auth.logout().status_code == 302
+    assert client.get("/conseiller/").headers["Location"].startswith("/conseiller/connexion")
+    assert "admin@example.org" in runner.invoke(args=["advisors", "list"]).output

@@ -17,10 +17,9 @@ from assessor.store import workspace
 from assessor.store import accounts
 from assessor.store import assessments as store
 from assessor.store import stats
-from conftest import MINI_DIR, best_answers, create_assessment, make_app, worst_answers
+from factories import (FAST_ARGON2, MINI_DIR, PASSWORD, best_answers, create_assessment, login,  # noqa: F401
+                       make_advisor, make_app, worst_answers)
 
-FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
-PASSWORD = "un mot de passe solide"
 
 
 @pytest.fixture
@@ -38,21 +37,6 @@ def csrf_app(tmp_path):
 
 def questionnaire(app):
     return app.extensions["assessor.questionnaires"]["mini@1"]
-
-
-def make_advisor(app, email: str, regions=(), is_admin=False, password=PASSWORD, name=None) -> int:
-    with app.app_context():
-        database = connect(app.config["DATABASE"])
-        try:
-            return accounts.create_advisor(database, email, auth.hash_password(password), name=name,
-                                            regions=regions, is_admin=is_admin)
-        finally:
-            database.close()
-
-
-def login(client, email: str, password: str = PASSWORD, headers=None, **extra):
-    return client.post("/conseiller/connexion", data={"email": email, "password": password, **extra},
-                       headers=headers)
 
 
 def token_of(html: str) -> str:

@@ -14,7 +14,7 @@ from assessor.store import workspace
 from assessor.store import accounts
 from assessor.store import assessments as store
 from assessor.web.language import format_day, format_moment
-from conftest import best_answers, create_assessment, worst_answers
+from factories import best_answers, create_assessment, worst_answers
 from test_advisor import admin, app, hdf, login, make_advisor, questionnaire  # noqa: F401 (fixtures)
 
 # 18:44 UTC on 1 December is 19:44 in Paris (UTC+1 in winter).

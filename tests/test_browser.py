@@ -20,7 +20,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from assessor.store.db import connect  # noqa: E402
-from tests.conftest import create_assessment, make_app  # noqa: E402
+from tests.factories import create_assessment, make_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -270,7 +270,7 @@ def test_the_profile_form_can_be_filled_with_the_keyboard_only(live_server, brow
 def test_the_language_switch_keeps_the_page_without_javascript_and_from_the_keyboard(live_server, browser):
     """Issue 9: the switch is a form (no private link in its URL) that still acts like a link."""
     from assessor.domain.questionnaire import latest
-    from tests.conftest import create_assessment
+    from tests.factories import create_assessment
 
     base_url, app = live_server
     dimension = latest(app.extensions["assessor.questionnaires"], "ai-maturity").dimensions[1]

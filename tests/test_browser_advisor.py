@@ -11,7 +11,7 @@ from assessor.web import auth  # noqa: E402
 from assessor.store.db import connect  # noqa: E402
 from assessor.store import accounts
 from tests.test_browser import assert_accessible, axe, browser  # noqa: E402, F401 (fixtures)
-from tests.conftest import make_app  # noqa: E402
+from tests.factories import make_app  # noqa: E402
 
 pytestmark = pytest.mark.browser
 PASSWORD = "un mot de passe solide"

@@ -16,7 +16,7 @@ from assessor.domain.questionnaire import QuestionnaireError, _Loader, latest, l
 from assessor.domain.recommend import Profile, recommend, recommend_entries
 from assessor.domain.referential import REGIONS
 from assessor.domain.scoring import score
-from tests.conftest import create_assessment, make_app, worst_answers
+from tests.factories import create_assessment, make_app, worst_answers
 from tests.test_advisor import FAST_ARGON2, login, make_advisor
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 from assessor import config
 from assessor.domain import clock
 from assessor.store.db import connect
-from conftest import MINI_DIR, best_answers, create_assessment, make_app
+from factories import MINI_DIR, best_answers, create_assessment, make_app
 
 # 23:30 UTC on 20 November is 00:30 in Paris on the 21st (UTC+1 in winter).
 LATE_EVENING_UTC = "2026-11-20T23:30:00+00:00"

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from assessor.store.db import connect
-from conftest import MINI_DIR, best_answers, create_assessment, make_app
+from factories import MINI_DIR, best_answers, create_assessment, make_app
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def test_the_migration_keeps_data_links_indexes_and_the_statistics_triggers(app,
     from assessor.store import workspace
     from assessor.store import accounts
     from assessor.store import assessments as store
-    from conftest import PROFILE
+    from factories import PROFILE
 
     path = str(tmp_path / "old.sqlite3")
     database = _pre_autoincrement_database(app, path)

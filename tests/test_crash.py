@@ -16,7 +16,7 @@ from assessor.store.db import connect
 from assessor.store import assessments as store
 from bench.load import (Browser, Journey, Recorder, Server, integrity, location, lost_answers, questionnaire_in_use,
                         run_journey)
-from tests.conftest import PROFILE
+from tests.factories import PROFILE
 
 pytestmark = pytest.mark.server
 JOURNEYS = 20
@@ -86,7 +86,7 @@ def _resume_path(url: str, token: str, recorder: Recorder) -> str:
 
 def test_the_check_finds_an_answer_that_is_not_as_sent(tmp_path):
     """The harness itself: a missing or different acknowledged answer is reported."""
-    from tests.conftest import make_app
+    from tests.factories import make_app
 
     app = make_app(tmp_path)
     db = connect(app.config["DATABASE"])

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, best_answers, create_assessment, make_app, worst_answers
+from factories import ROOT, best_answers, create_assessment, make_app, worst_answers
 
 from assessor.web import auth
 from assessor.report import render as reporting
@@ -159,7 +159,7 @@ def test_the_domain_imports_neither_flask_nor_the_database_nor_weasyprint():
     # The package's __init__ (create_app) imports Flask: load the package without running it.
     code = ("import sys, types; package = types.ModuleType('assessor'); "
             f"package.__path__ = [{str(ROOT / 'assessor')!r}]; sys.modules['assessor'] = package; "
-            "import assessor.diagnosis; "
+            "import assessor.domain.diagnosis; "
             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('flask', 'flask_babel', 'sqlite3', 'sqlite_utils', 'weasyprint') or m == 'assessor.store')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

@@ -10,7 +10,7 @@ from assessor.store.db import connect
 from assessor.store import workspace
 from assessor.store import accounts
 from assessor.store import assessments as store
-from conftest import MINI_DIR, best_answers, create_assessment, make_app
+from factories import MINI_DIR, best_answers, create_assessment, make_app
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from assessor.web import auth
 from assessor.store.db import connect
 from assessor.store import workspace
 from assessor.store import accounts
-from conftest import MINI_DIR, best_answers, create_assessment, make_app
+from factories import MINI_DIR, best_answers, create_assessment, make_app
 
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "un mot de passe solide"

@@ -33,7 +33,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from assessor.web import auth
 from assessor.store.db import connect
 from assessor.store import accounts
-from conftest import MINI_DIR, best_answers, create_assessment, make_app
+from factories import MINI_DIR, best_answers, create_assessment, make_app
 
 SEED = 20261201
 REQUESTS = 300  # random cases, on top of one pass over every form field and every route

@@ -92,7 +92,7 @@ def test_the_script_writes_no_word_shown_to_users():
 
 @pytest.mark.parametrize(("lang", "message"), [("fr", "Lien copié."), ("en", "Link copied.")])
 def test_the_copy_message_comes_from_the_page_in_the_users_language(app, client, lang, message):
-    from tests.conftest import create_assessment
+    from tests.factories import create_assessment
 
     _id, token = create_assessment(app)
     client.get(f"/langue/{lang}")
@@ -151,7 +151,7 @@ def test_the_reasons_read_the_same_on_the_results_page_and_in_the_report(app, cl
     from assessor.store.db import connect
     from assessor.domain.questionnaire import latest
     from assessor.store import assessments as store
-    from tests.conftest import create_assessment, worst_answers
+    from tests.factories import create_assessment, worst_answers
 
     questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
     assessment_id, token = create_assessment(app, worst_answers(questionnaire), submit=True)
@@ -215,7 +215,7 @@ def test_french_pages_and_report_keep_punctuation_with_its_word(app, client):
     from assessor.store.db import connect
     from assessor.domain.questionnaire import latest
     from assessor.store import assessments as store
-    from tests.conftest import create_assessment, worst_answers
+    from tests.factories import create_assessment, worst_answers
 
     questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
     draft_id, draft = create_assessment(app, {})
@@ -239,7 +239,7 @@ def test_french_pages_and_report_keep_punctuation_with_its_word(app, client):
 
 
 def test_french_advisor_pages_keep_punctuation_with_its_word(tmp_path):
-    from tests.conftest import create_assessment, make_app, worst_answers
+    from tests.factories import create_assessment, make_app, worst_answers
     from tests.test_advisor import FAST_ARGON2, login, make_advisor
 
     app = make_app(tmp_path, ARGON2_TEST_PARAMS=FAST_ARGON2, WTF_CSRF_ENABLED=False)

@@ -9,7 +9,7 @@ import pytest
 from assessor.web.forms import field_name
 from assessor.domain.questionnaire import latest
 from assessor.store import assessments as store
-from tests.conftest import best_answers, make_app
+from tests.factories import best_answers, make_app
 
 VALID_PROFILE = {"company_name": "Menuiserie Dupont", "size_band": "10-49", "sector": "C",
                  "region": "FR-HDF", "department": "", "role": "dirigeant", "email": ""}
@@ -494,7 +494,7 @@ def test_the_rule_and_the_missing_list_in_english(client, questionnaire):
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_thin_results_stored_before_the_rule_keep_displaying(app, client, version):
-    from tests.conftest import create_assessment
+    from tests.factories import create_assessment
 
     questionnaire = app.extensions["assessor.questionnaires"][f"ai-maturity@{version}"]
     question = questionnaire.questions[0]
@@ -575,7 +575,7 @@ def test_every_asset_is_served_by_the_app(client):
 
 
 def test_results_stored_with_an_older_questionnaire_version_still_display(app, client):
-    from tests.conftest import create_assessment
+    from tests.factories import create_assessment
 
     questionnaires = app.extensions["assessor.questionnaires"]
     v1 = questionnaires["ai-maturity@1"]
@@ -594,7 +594,7 @@ def test_results_stored_with_an_older_questionnaire_version_still_display(app, c
 
 
 def test_results_in_english(app, client):
-    from tests.conftest import create_assessment
+    from tests.factories import create_assessment
 
     questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")
     _, token = create_assessment(app, best_answers(questionnaire), submit=True)

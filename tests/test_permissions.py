@@ -18,7 +18,7 @@ import pytest
 from assessor.web import auth
 from assessor.store.db import connect
 from assessor.store import accounts as accounts_store
-from conftest import MINI_DIR, best_answers, create_assessment, make_app
+from factories import MINI_DIR, best_answers, create_assessment, make_app
 
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "un mot de passe solide"

@@ -35,7 +35,7 @@ from assessor.web.logs import redact
 from assessor.domain.questionnaire import latest, load_directory
 from assessor.store import accounts
 from assessor.store import assessments as store
-from tests.conftest import MINI_DIR, PROFILE, ROOT, best_answers, create_assessment, make_app
+from tests.factories import MINI_DIR, PROFILE, ROOT, best_answers, create_assessment, make_app
 
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "un mot de passe solide"

@@ -105,7 +105,7 @@ def test_two_files_with_the_same_version_are_refused(tmp_path):
 
 
 def test_the_app_refuses_to_start_on_an_invalid_file(tmp_path):
-    from tests.conftest import make_app
+    from tests.factories import make_app
 
     (tmp_path / "q").mkdir()
     data = mini_data()

@@ -17,7 +17,7 @@ from assessor.domain.questionnaire import QuestionnaireError, _Loader, latest, l
 from assessor.domain.recommend import Profile, action_plan, eligible, recommend, recommend_entries
 from assessor.domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from assessor.domain.scoring import score
-from tests.conftest import best_answers, worst_answers
+from tests.factories import best_answers, worst_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_DIR = Path(__file__).parent / "data" / "mini"

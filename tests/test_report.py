@@ -28,7 +28,7 @@ from assessor.report import fetcher as fetcher_report
 from assessor.store.db import connect
 from assessor.domain.questionnaire import latest
 from assessor.store import assessments as store
-from tests.conftest import ROOT, create_assessment, make_app
+from tests.factories import ROOT, create_assessment, make_app
 
 REPORTS = ROOT / "reports"
 SAMPLE = yaml.safe_load((REPORTS / "sample" / "ai-maturity.yaml").read_text(encoding="utf-8"))
@@ -129,7 +129,7 @@ def test_cached_download_does_not_import_weasyprint(tmp_path):
     code = textwrap.dedent(f"""
         import sys
         from unittest import mock
-        from tests.conftest import create_assessment, make_app
+        from tests.factories import create_assessment, make_app
         from pathlib import Path
         app = make_app(Path({str(tmp_path)!r}))
         _, token = create_assessment(app, {{"strategy.owner": "nobody"}}, submit=True)
@@ -585,7 +585,7 @@ def test_sample_answers_every_question_of_the_latest_questionnaire(questionnaire
 
 def test_report_compares_with_similar_companies_once_there_are_enough(tmp_path):
     """Peers appear in the PDF from 10 comparable submitted assessments, and a new one renews the cache."""
-    from tests.conftest import best_answers, worst_answers
+    from tests.factories import best_answers, worst_answers
 
     app = make_app(tmp_path)
     questionnaire = latest(app.extensions["assessor.questionnaires"], "ai-maturity")

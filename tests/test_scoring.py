@@ -10,7 +10,7 @@ import yaml
 
 from assessor.domain.questionnaire import load_directory, load_questionnaire, parse_questionnaire
 from assessor.domain.scoring import check_answers, completeness, score
-from tests.conftest import best_answers, worst_answers
+from tests.factories import best_answers, worst_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = load_questionnaire(Path(__file__).parent / "data" / "mini" / "mini-v1.yaml")

@@ -7,7 +7,7 @@ import threading
 from assessor.store.db import backup, connect
 from assessor.store.migrations import migrations
 from assessor.store import assessments as store
-from tests.conftest import PROFILE
+from tests.factories import PROFILE
 
 
 def test_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
@@ -83,7 +83,7 @@ def test_online_backup_copies_the_live_database(app, tmp_path):
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path):
-    from tests.conftest import make_app
+    from tests.factories import make_app
 
     first = make_app(tmp_path, SECRET_KEY=None)
     second = make_app(tmp_path, SECRET_KEY=None)
@@ -92,7 +92,7 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
 
 
 def test_settings_come_from_assessor_environment_variables(tmp_path, monkeypatch):
-    from tests.conftest import make_app
+    from tests.factories import make_app
 
     monkeypatch.setenv("ASSESSOR_SECRET_KEY", "from-env")
     monkeypatch.setenv("ASSESSOR_MAX_CONTENT_LENGTH", "1234")
