@@ -1,6 +1,7 @@
 """The folders of assessor/ are layers: each imports only the layers below it (issue 10).
 
-domain (pure) < store (SQL) < report (Diagnosis -> PDF) < web (pages) < cli (commands);
+domain (pure) < store (SQL) < report (Diagnosis -> PDF) < jobs (queue, mail) < web (pages) < cli
+(commands);
 ``assessor/__init__.py`` (create_app) and ``config.py`` wire them and may import any.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assessor"
-LAYERS = ["domain", "store", "report", "web", "cli"]
+LAYERS = ["domain", "store", "report", "jobs", "web", "cli"]
 # what each layer may import, besides itself and assessor.config
 ALLOWED = {layer: set(LAYERS[:index]) for index, layer in enumerate(LAYERS)}
 
