@@ -8,7 +8,7 @@ from typing import Any
 
 from assessor import create_app
 from assessor.store.db import connect
-from assessor.domain.scoring import score
+from assessor.domain.scoring import score, to_record
 from assessor.store import assessments as store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,8 @@ def create_assessment(app, answers: dict[str, Any] | None = None, submit: bool =
                 store.save_answers(database, assessment_id, answers)
             if submit:
                 result = score(questionnaire, answers or {}, (PROFILE | profile)["size_band"])
-                store.submit(database, assessment_id, result.summary(), result.scoring_version)
+                store.submit(database, assessment_id, result.summary(), result.scoring_version,
+                             record=to_record(result, questionnaire))
         finally:
             database.close()
     return assessment_id, token

@@ -148,7 +148,8 @@ def _pre_autoincrement_database(app, path: str) -> None:
 
 
 def test_the_migration_keeps_data_links_indexes_and_the_statistics_triggers(app, tmp_path):
-    from assessor.store.migrations import STATS_TRIGGERS, migrations
+    from assessor.store.migrations import migrations
+    from assessor.store.stats_schema import STATS_TRIGGERS
     from assessor.store import workspace
     from assessor.store import accounts
     from assessor.store import assessments as store

@@ -4,6 +4,7 @@ shapes a report."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html as htmllib
 import io
 import re
@@ -140,19 +141,66 @@ def test_a_row_without_stored_scores_says_its_figures_are_today_s(app):
     assert "Aucun score n'a été enregistré à la validation de ce diagnostic" in detail
 
 
-def test_a_page_reads_the_store_once_and_scores_at_most_once(app, monkeypatch):
-    """The results page loads the diagnosis in one place: no read of the answers or of the earlier
-    diagnostics after it, and the answers scored once (for the advice, not for the figures)."""
-    questionnaire = _questionnaire(app)
-    first, _ = create_assessment(app, worst_answers(questionnaire), submit=True)
-    second, _ = create_assessment(app, _mixed_answers(questionnaire), submit=True, previous_id=first)
-    _, token = create_assessment(app, best_answers(questionnaire), submit=True, previous_id=second)
+def _page_text(html: str) -> str:
+    """The words of a page, without its markup (its forms' CSRF tokens differ from one visit to another)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _count_scorings(monkeypatch) -> list:
     calls = []
     original = scoring.score
     monkeypatch.setattr("assessor.domain.diagnosis.score", lambda *a, **k: calls.append(1) or original(*a, **k))
+    return calls
+
+
+def test_pages_read_the_result_stored_at_validation_without_scoring(app, monkeypatch):
+    """The results page, the advisor's file and the data export load the diagnosis in one place and
+    score nothing: validation stored the whole result (advice included), under today's scoring key."""
+    questionnaire = _questionnaire(app)
+    first, _ = create_assessment(app, worst_answers(questionnaire), submit=True)
+    second, _ = create_assessment(app, _mixed_answers(questionnaire), submit=True, previous_id=first)
+    third, token = create_assessment(app, best_answers(questionnaire), submit=True, previous_id=second)
+    _, mixed_token = create_assessment(app, _mixed_answers(questionnaire), submit=True)
+    calls = _count_scorings(monkeypatch)
     html = app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True)
     assert "Score global\u00a0: 0 → 100 (+100 points)" in html
-    assert len(calls) == 1, "the earlier diagnostics show their stored results, without scoring"
+    app.test_client().get(f"/a/{mixed_token}/resultats")
+    _advisor(app).get(f"/conseiller/evaluations/{third}")
+    app.test_client().get(f"/a/{token}/donnees.json")
+    assert calls == [], "a validated diagnosis is never scored again by a page"
+
+
+def test_a_row_validated_before_the_stored_result_is_scored_once_and_shows_the_same(app, monkeypatch):
+    questionnaire = _questionnaire(app)
+    _, token = create_assessment(app, _mixed_answers(questionnaire), submit=True)
+    before = app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True)
+    database = connect(app.config["DATABASE"])
+    database.execute("update assessments set scoring = null")
+    database.conn.commit()
+    database.close()
+    calls = _count_scorings(monkeypatch)
+    after = app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True)
+    assert len(calls) == 1
+    assert _page_text(after) == _page_text(before), "the stored result and today's scoring show the same page"
+
+
+def test_a_stored_result_shows_advice_in_today_s_words(app, monkeypatch):
+    """Advice is stored by reference: a corrected wording reaches diagnostics validated before it."""
+    questionnaire = _questionnaire(app)
+    answers = worst_answers(questionnaire)
+    _, token = create_assessment(app, answers, submit=True)
+    question = next(q for d in questionnaire.dimensions for q in d.questions
+                    if q.type == "single" and q.id in answers and q.option(str(answers[q.id])).advice)
+    option = question.option(str(answers[question.id]))
+    original = option.advice
+    object.__setattr__(option, "advice", dataclasses.replace(original, fr="Conseil réécrit pour ce test."))
+    try:
+        calls = _count_scorings(monkeypatch)
+        html = app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True)
+        assert calls == []
+        assert "Conseil réécrit pour ce test." in html
+    finally:
+        object.__setattr__(option, "advice", original)
 
 
 def test_the_domain_imports_neither_flask_nor_the_database_nor_weasyprint():

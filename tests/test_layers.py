@@ -86,3 +86,57 @@ def test_every_sql_statement_lives_in_the_store():
                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                if calls.search(line)]
     assert outside == [], f"SQL outside assessor/store/: {outside}"
+
+
+# -- shipped migrations never change ---------------------------------------------------------------
+
+# The schema each shipped migration leaves (sha256 of sqlite_master after applying it on a new
+# database, first 16 hex digits). A migration that has shipped runs on somebody's database already:
+# editing it (or a helper whose SQL it runs, such as the statistics triggers) would give two
+# databases of the same version two schemas. Add a line for each new migration once it has landed.
+SHIPPED_SCHEMAS = {
+    "m001_initial": "6c44c7d20623a846",
+    "m002_advisor_indexes": "5a8260875bddf455",
+    "m003_region_score_index": "46aa8405d688ea89",
+    "m004_login_throttles": "ec48b16f23e212d0",
+    "m005_assessment_numbers_never_reused": "09d357b98583adfa",
+    "m006_demo_assessments_index": "7ca7f02dfa4d2e18",
+    "m007_stored_scoring": "e195b350e368aabd",
+}
+
+
+def _schema_after(name: str) -> str:
+    import hashlib
+
+    from sqlite_utils import Database
+
+    from assessor.store.migrations import migrations
+
+    names = [m.name for m in migrations._migrations]
+    db = Database(memory=True)
+    following = names[names.index(name) + 1:]
+    if following:
+        migrations.apply(db, stop_before=following[0])
+    else:
+        migrations.apply(db)
+    rows = db.execute("select type, name, tbl_name, sql from sqlite_master "
+                      "where name not like '_sqlite_migrations%' order by type, name").fetchall()
+    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()[:16]
+
+
+def test_every_shipped_migration_leaves_the_schema_it_shipped_with():
+    from assessor.store.migrations import migrations
+
+    names = [m.name for m in migrations._migrations]
+    assert list(SHIPPED_SCHEMAS) == names[:len(SHIPPED_SCHEMAS)], "migrations are appended, never reordered"
+    changed = {name: _schema_after(name) for name, expected in SHIPPED_SCHEMAS.items()
+               if _schema_after(name) != expected}
+    assert changed == {}, f"a shipped migration changed what it does: {changed}"
+
+
+def test_migrations_do_not_run_the_live_statistics_code():
+    import re
+
+    source = (PACKAGE / "store" / "migrations.py").read_text(encoding="utf-8")
+    imports = re.findall(r"^\s*(?:from\s+\S+\s+)?import\s+.*$", source, re.MULTILINE)
+    assert not [line for line in imports if "stats" in line], imports

@@ -122,7 +122,7 @@ def test_a_region_sorted_by_score_is_read_in_index_order(app):
 def test_the_statistics_triggers_survive_every_migration(app):
     """sqlite-utils' transform() rebuilds a table without its triggers: a migration that changes
     the assessments table must create them again, or the observatory silently stops counting."""
-    from assessor.store.migrations import STATS_TRIGGERS
+    from assessor.store.stats_schema import STATS_TRIGGERS
 
     database = connect(app.config["DATABASE"])
     try:

@@ -27,7 +27,7 @@ from flask.cli import AppGroup
 
 from ..domain.questionnaire import DONT_KNOW, NOT_APPLICABLE, Question, Questionnaire, is_visible
 from ..domain.referential import DEPARTMENTS
-from ..domain.scoring import score
+from ..domain.scoring import score, to_record
 
 BATCH = 2000
 _PLAIN = re.compile(r"[a-z0-9_]+\Z")
@@ -233,7 +233,7 @@ def generate(questionnaire: Questionnaire, count: int, rng: random.Random, until
         result = score(questionnaire, answers, firm.profile["size_band"])
         if draft or result.overall is None:
             row.update(status="draft", submitted_at=None, scoring_version=None, overall=None, level=None,
-                       floor_level=None, confidence=None, dimension_scores=None)
+                       floor_level=None, confidence=None, dimension_scores=None, scoring=None)
         else:
             summary = result.summary()
             row.update(
@@ -241,6 +241,7 @@ def generate(questionnaire: Questionnaire, count: int, rng: random.Random, until
                 overall=summary["overall"], level=summary["level"], floor_level=summary["floor_level"],
                 confidence=summary["confidence"],
                 dimension_scores=json.dumps({k: v["score"] for k, v in summary["dimensions"].items()}),
+                scoring=json.dumps(to_record(result, questionnaire)),
             )
             if previous_id is None and rng.random() < 0.3:
                 earlier.append((assessment_id, firm, submitted))

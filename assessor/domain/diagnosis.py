@@ -63,6 +63,7 @@ class Assessment:
     floor_level: str | None = None
     confidence: float | None = None
     dimension_scores: str | None = None
+    scoring: str | None = None  # the whole result at validation (scoring.to_record), as JSON
     followup_status: str | None = None
     assigned_advisor_id: int | None = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
@@ -202,6 +203,32 @@ def stored_result(questionnaire: Questionnaire, row: dict[str, Any] | Assessment
     )
 
 
+def todays_result(questionnaire: Questionnaire, assessment: dict[str, Any] | Assessment,
+                  answers: dict[str, Any]) -> Result:
+    """Return what scoring the answers today gives: read from the result stored at validation when
+    it was computed under today's scoring key (no scoring at all), else scored again."""
+    record = None
+    if assessment.get("scoring"):
+        try:
+            record = json.loads(assessment["scoring"])
+        except (TypeError, ValueError):
+            record = None
+    return scoring.from_record(record, questionnaire) or score(questionnaire, answers, assessment["size_band"])
+
+
+def shown_result(questionnaire: Questionnaire, assessment: dict[str, Any] | Assessment,
+                 answers: dict[str, Any]) -> tuple[Result, Result | None, bool]:
+    """Return ``(result, rescored, stored)``: the figures every surface shows (stored at validation,
+    or today's scoring for a row without stored figures), today's figures when they differ from
+    the stored ones, and whether the shown figures are the stored ones."""
+    today_result = todays_result(questionnaire, assessment, answers)
+    result = stored_result(questionnaire, assessment, today_result)
+    if result is None:
+        return today_result, None, False
+    changed = result.scoring_version != scoring.SCORING_VERSION or _figures(result) != _figures(today_result)
+    return result, (today_result if changed else None), True
+
+
 def _figures(result: Result) -> tuple:
     rounded = (lambda v: None if v is None else round(v, 1))
     return (rounded(result.overall), result.level, result.floor_level, round(result.confidence, 3),
@@ -218,14 +245,7 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
     chain has more than two diagnostics. Earlier diagnostics show their stored results.
     """
     assessment, answers = inputs.assessment, inputs.answers
-    today_result = score(questionnaire, answers, assessment["size_band"])
-    result = stored_result(questionnaire, assessment, today_result)
-    stored = result is not None
-    if result is None:
-        result = today_result
-    rescored = None
-    if stored and (result.scoring_version != scoring.SCORING_VERSION or _figures(result) != _figures(today_result)):
-        rescored = today_result
+    result, rescored, stored = shown_result(questionnaire, assessment, answers)
     baseline = inputs.baseline
     baseline_result = stored_result(questionnaire, baseline) if baseline else None
     immediate = inputs.previous

@@ -15,6 +15,9 @@
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +61,7 @@ class AdviceItem:
     loss: float
     text: Text
     answer_label: Text
+    option: str = ""  # the option the advice belongs to: how a stored result finds its words again
 
 
 @dataclass(frozen=True)
@@ -288,12 +292,12 @@ def _advice_for(question: Question, answer: Any, value: float, share: float) -> 
             if option.value not in ticked and option.score > 0 and option.advice:
                 loss = share * option.score / question.max_points
                 items.append(AdviceItem(question.id, question.dimension, value, loss,
-                                        option.advice, option.label))
+                                        option.advice, option.label, option.value))
         return items
     option = question.option(str(answer))
     if option is not None and option.score < 1 and option.advice:
         items.append(AdviceItem(question.id, question.dimension, value, share * (1 - option.score),
-                                option.advice, option.label))
+                                option.advice, option.label, option.value))
     return items
 
 
@@ -308,3 +312,80 @@ def _priorities(questionnaire: Questionnaire, dimensions: list[DimensionScore],
             if d.score is not None and d.score < target]
     gaps.sort(key=lambda g: (-g[0], g[1]))
     return tuple(dimension_id for _, dimension_id in gaps[:MAX_PRIORITIES])
+
+
+# --- A result stored at validation, read back without scoring again ---------------------------------
+
+_keys: dict[tuple[int, int], str] = {}
+
+
+def scoring_key(questionnaire: Questionnaire) -> str:
+    """Return a hash of what shapes a score: ``SCORING_VERSION`` and the questionnaire's figures
+    (weights, options' scores, conditions, levels, targets), not its words.
+
+    A result stored with today's key is what scoring its answers again would give: pages read it
+    instead of scoring (see :func:`from_record`). A new key (another scoring version, a changed
+    weight) means the stored figures may be out of date, and the answers are scored again.
+    """
+    cache = (id(questionnaire), SCORING_VERSION)
+    key = _keys.get(cache)
+    if key is None:
+        shape = [
+            SCORING_VERSION, questionnaire.key,
+            [(level.id, level.min) for level in questionnaire.levels],
+            sorted(questionnaire.targets.items()),
+            [(d.id, d.weight, [(q.id, q.type, q.weight, q.dont_know, q.not_applicable,
+                                [q.show_if.question, list(q.show_if.values)] if q.show_if else None,
+                                [(o.value, o.score, o.exclusive, o.advice is not None) for o in q.options])
+                               for q in d.questions])
+             for d in questionnaire.dimensions],
+        ]
+        key = hashlib.sha256(json.dumps(shape, default=str).encode("utf-8")).hexdigest()[:32]
+        _keys[cache] = key
+        weakref.finalize(questionnaire, _keys.pop, cache, None)
+    return key
+
+
+def to_record(result: Result, questionnaire: Questionnaire) -> dict[str, Any]:
+    """Return everything a result holds, as JSON-ready data stored with a validated assessment.
+
+    Advice is stored by reference (question, option, weight), its words are read from the
+    questionnaire when shown, so that a corrected wording reaches stored results too.
+    """
+    return {
+        "key": scoring_key(questionnaire),
+        "scoring_version": result.scoring_version,
+        "overall": result.overall, "level": result.level, "floor_level": result.floor_level,
+        "confidence": result.confidence,
+        "dimensions": [[d.id, d.score, d.level, d.confidence, d.answered, list(d.dont_know), list(d.unanswered)]
+                       for d in result.dimensions],
+        "priorities": list(result.priorities),
+        "advice": [[a.question_id, a.option, a.value, a.loss] for a in result.advice],
+        "dont_know": list(result.dont_know),
+    }
+
+
+def from_record(record: Any, questionnaire: Questionnaire) -> Result | None:
+    """Return the result stored by :func:`to_record`, or None when it cannot stand for today's
+    scoring (no record, another key, a malformed one): the caller then scores the answers."""
+    if not isinstance(record, dict) or record.get("key") != scoring_key(questionnaire):
+        return None
+    try:
+        dimensions = tuple(DimensionScore(i, score, level, confidence, answered, tuple(dk), tuple(un))
+                           for i, score, level, confidence, answered, dk, un in record["dimensions"])
+        advice = []
+        for question_id, option_id, value, loss in record["advice"]:
+            question = questionnaire.question(question_id)
+            option = question.option(option_id) if question else None
+            if option is None or option.advice is None:
+                return None
+            advice.append(AdviceItem(question_id, question.dimension, value, loss,
+                                     option.advice, option.label, option_id))
+        return Result(
+            questionnaire=questionnaire.key, scoring_version=record["scoring_version"],
+            overall=record["overall"], level=record["level"], floor_level=record["floor_level"],
+            confidence=record["confidence"], dimensions=dimensions,
+            priorities=tuple(record["priorities"]), advice=tuple(advice),
+            dont_know=tuple(record["dont_know"]))
+    except (KeyError, TypeError, ValueError):
+        return None

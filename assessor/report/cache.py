@@ -33,7 +33,7 @@ from .. import config as settings
 # The assessment's fields a report prints or is shaped by, its stored result included.
 _REPORTED_FIELDS = ("company_name", "size_band", "sector", "region", "department",
                     "questionnaire_id", "questionnaire_version", "status", "submitted_at", "previous_id",
-                    "scoring_version", "overall", "level", "floor_level", "confidence", "dimension_scores")
+                    "scoring_version", "overall", "level", "floor_level", "confidence", "dimension_scores", "scoring")
 _fingerprints: dict[int, str] = {}
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlite_utils import Database
 
 from ..domain.questionnaire import Questionnaire, latest
-from ..domain.scoring import check_answers, normalise_answer, score
+from ..domain.scoring import check_answers, normalise_answer, score, to_record
 from ..store import assessments as store
 from .context import SAMPLE, build_context
 
@@ -46,7 +46,8 @@ def create_sample_assessment(db: Database, app: Flask, sample: dict[str, Any]) -
                                         created_at=stamp)
     store.save_answers(db, assessment_id, answers)
     result = score(questionnaire, answers, sample["profile"].get("size_band"))
-    store.submit(db, assessment_id, result.summary(), result.scoring_version, submitted_at=stamp)
+    store.submit(db, assessment_id, result.summary(), result.scoring_version, submitted_at=stamp,
+                 record=to_record(result, questionnaire))
     return store.get(db, assessment_id), questionnaire, token
 
 

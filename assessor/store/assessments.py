@@ -90,20 +90,26 @@ def save_answers(db: Database, assessment_id: int, values: dict[str, Any]) -> bo
 
 
 def submit(db: Database, assessment_id: int, summary: dict[str, Any], scoring_version: int,
-           submitted_at: str | None = None) -> bool:
-    """Mark a draft as submitted with its scores; return False if it was already submitted."""
+           submitted_at: str | None = None, record: dict[str, Any] | None = None) -> bool:
+    """Mark a draft as submitted with its scores; return False if it was already submitted.
+
+    ``record`` is the whole result (``scoring.to_record``), read back by the pages instead of
+    scoring the answers again."""
     stamp = submitted_at or now_iso()
     with write_transaction(db):
         status = db.execute("select status from assessments where id = ?", [assessment_id]).fetchone()
         if status is None or status[0] != "draft":
             return False
-        db["assessments"].update(assessment_id, {
+        values = {
             "status": "submitted", "submitted_at": stamp, "updated_at": stamp,
             "scoring_version": scoring_version, "overall": summary["overall"],
             "level": summary["level"], "floor_level": summary["floor_level"],
             "confidence": summary["confidence"],
             "dimension_scores": json.dumps({k: v["score"] for k, v in summary["dimensions"].items()}),
-        })
+        }
+        if record is not None:
+            values["scoring"] = json.dumps(record)
+        db["assessments"].update(assessment_id, values)
     return True
 
 

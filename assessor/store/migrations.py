@@ -66,6 +66,8 @@ def apply(db: Database, wait: float = 30.0) -> None:
 
 # -- advisor workspace and observatory (appended) ------------------------------------------------
 
+# The statistics SQL as m002 shipped it, frozen (the live copy, which may change, is in
+# stats_schema.py): a shipped migration runs the same SQL on a new database as it did in 2026.
 # An assessment counts in the statistics once submitted with the company's consent.
 _COUNTED = "{row}.status = 'submitted' and {row}.consent_stats = 1"
 _STATS_COLUMNS = ("status, consent_stats, is_demo, region, sector, size_band, level, overall, "
@@ -168,8 +170,8 @@ def m002_advisor_indexes(db: Database) -> None:
         n integer not null, total real not null,
         primary key (questionnaire_id, is_demo, region, size_band, sector, dimension_id))""")
     db.execute("create table stats_paused (paused integer)")
-    create_stats_triggers(db)
-    rebuild_stats(db)
+    _m002_create_stats_triggers(db)
+    _m002_rebuild_stats(db)
 
 
 @migrations()
@@ -180,10 +182,10 @@ def m003_region_score_index(db: Database) -> None:
     db.execute("analyze")
 
 
-STATS_TRIGGERS = ("stats_after_insert", "stats_after_delete", "stats_before_update", "stats_after_update")
+_M002_TRIGGERS = ("stats_after_insert", "stats_after_delete", "stats_before_update", "stats_after_update")
 
 
-def create_stats_triggers(db: Database) -> None:
+def _m002_create_stats_triggers(db: Database) -> None:
     """Create the triggers that keep the statistics tables up to date.
 
     A later migration that rebuilds the assessments table (``table.transform()`` copies the data
@@ -191,7 +193,7 @@ def create_stats_triggers(db: Database) -> None:
     """
     running = "not exists (select 1 from stats_paused)"
     new, old = _COUNTED.format(row="new"), _COUNTED.format(row="old")
-    for name in STATS_TRIGGERS:
+    for name in _M002_TRIGGERS:
         db.execute(f"drop trigger if exists {name}")
     db.execute(f"""create trigger stats_after_insert after insert on assessments when {new} and {running}
         begin {_stats_add("new")} end""")
@@ -203,14 +205,14 @@ def create_stats_triggers(db: Database) -> None:
         when {new} and {running} begin {_stats_add("new")} end""")
 
 
-def rebuild_stats(db: Database) -> None:
+def _m002_rebuild_stats(db: Database) -> None:
     """Recompute the statistics tables from the assessments (after a restore, or to check them)."""
     db.execute("delete from stats_counts")
     db.execute("delete from stats_dimensions")
-    add_stats(db, "1")
+    _m002_add_stats(db, "1")
 
 
-def add_stats(db: Database, where: str, params: list | tuple = ()) -> None:
+def _m002_add_stats(db: Database, where: str, params: list | tuple = ()) -> None:
     """Add the assessments matching ``where`` (a condition over ``a``) to the statistics tables.
 
     For bulk loads: call inside the transaction that inserted them with the triggers paused.
@@ -302,3 +304,15 @@ def m006_demo_assessments_index(db: Database) -> None:
     """The advisor list says how many demo diagnostics it hides: a partial index of the demo rows
     answers that count without reading the real assessments (see store.advisors.hidden_demo_count)."""
     db.execute("create index if not exists idx_assessments_demo on assessments (id) where is_demo = 1")
+
+
+# -- one scoring, at validation (appended) ------------------------------------------------------
+
+
+@migrations()
+def m007_stored_scoring(db: Database) -> None:
+    """The whole result of a validation (dimension confidences, priorities, advice by reference,
+    with the scoring key it was computed under), so that pages read it instead of scoring the
+    answers again. Rows validated before it have none: they are scored when shown, as before."""
+    if "scoring" not in db["assessments"].columns_dict:
+        db["assessments"].add_column("scoring", str)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .db import write_transaction
-from .migrations import add_stats, rebuild_stats
+from .stats_schema import add_stats, rebuild_stats
 from .workspace import chain
 from .assessments import delete_where
 

@@ -11,8 +11,8 @@ from ..store.db import get_db
 from .errors import redisplay_on_csrf_error
 from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
 from ..domain.questionnaire import Questionnaire, is_visible
-from ..domain.diagnosis import answer_words, stored_result
-from ..domain.scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score
+from ..domain.diagnosis import answer_words, shown_result
+from ..domain.scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score, to_record
 from ..store import workspace
 from ..store import assessments as store
 from .content import current_questionnaire, questionnaire_for
@@ -184,7 +184,8 @@ def submit(token: str):
                 "à au moins une question pour obtenir un score."), "error")
         return redirect(url_for("assess.review", token=token))
     # A second click, or a second tab, finds the assessment already submitted: nothing changes.
-    store.submit(db, assessment["id"], result.summary(), result.scoring_version)
+    store.submit(db, assessment["id"], result.summary(), result.scoring_version,
+                 record=to_record(result, questionnaire))
     return redirect(url_for("assess.results", token=token))
 
 
@@ -224,8 +225,7 @@ def _export(token: str) -> tuple[dict, str]:
     answers = store.answers(get_db(), assessment["id"])
     result = None
     if assessment["status"] == "submitted":  # the figures stored at validation, as on every page
-        rescored = score(questionnaire, answers, assessment["size_band"])
-        result = stored_result(questionnaire, assessment, rescored) or rescored
+        result = shown_result(questionnaire, assessment, answers)[0]
     return export_data(assessment, questionnaire, answers, result, lang()), f"diagnostic-ia-{assessment['id']}"
 
 
