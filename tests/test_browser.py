@@ -424,6 +424,18 @@ def start_diagnostic(page, base_url: str, company: str) -> str:
     return page.locator("#resume-url").input_value()
 
 
+def saved_answers(app, company: str) -> dict[str, str]:
+    """The answers the database holds for the company's diagnostic (question id → stored JSON)."""
+    database = connect(app.config["DATABASE"])
+    try:
+        assessment_id = database.execute("select id from assessments where company_name = ?",
+                                          [company]).fetchone()[0]
+        return dict(database.execute("select question_id, value from answers where assessment_id = ?",
+                                     [assessment_id]).fetchall())
+    finally:
+        database.close()
+
+
 def choose(page, question_id: str, value: str) -> str:
     """Click the label of one answer, as a user does; return the input's id."""
     field = page.locator(f"[id='question-{question_id}'] input[value='{value}']")
@@ -481,15 +493,7 @@ def test_autosave_says_when_it_could_not_save(live_server, browser, axe):
     context.set_offline(False)
     choose(page, "strategy.owner", "nobody")
     expect(status).to_have_text(SAVED)
-    database = connect(app.config["DATABASE"])
-    try:
-        assessment_id = database.execute("select id from assessments where company_name = ?",
-                                          ["Hors ligne SARL"]).fetchone()[0]
-        saved = dict(database.execute("select question_id, value from answers where assessment_id = ?",
-                                      [assessment_id]).fetchall())
-    finally:
-        database.close()
-    assert saved == {"strategy.leadership_view": '"curious"', "strategy.owner": '"nobody"'}
+    assert saved_answers(app, "Hors ligne SARL") == {"strategy.leadership_view": '"curious"', "strategy.owner": '"nobody"'}
 
     # two answers are not a diagnostic: the review page says what is missing, step by step
     page.goto(resume_url + "/verification")
@@ -517,15 +521,7 @@ def test_a_slow_save_is_not_overtaken_by_the_next_one(live_server, browser):
     finally:
         SLOW_NEXT_POST.clear()
     expect(page.locator(".autosave-status")).to_have_text(SAVED)
-    database = connect(app.config["DATABASE"])
-    try:
-        assessment_id = database.execute("select id from assessments where company_name = ?",
-                                          ["Serveur Lent SA"]).fetchone()[0]
-        saved = dict(database.execute("select question_id, value from answers where assessment_id = ?",
-                                      [assessment_id]).fetchall())
-    finally:
-        database.close()
-    assert saved == {"strategy.leadership_view": '"curious"', "strategy.owner": '"informal"'}
+    assert saved_answers(app, "Serveur Lent SA") == {"strategy.leadership_view": '"curious"', "strategy.owner": '"informal"'}
     context.close()
 
 
@@ -545,13 +541,5 @@ def test_a_button_pressed_while_a_slow_save_is_on_its_way_waits_for_it(live_serv
         page.wait_for_timeout(1500)  # any request still on its way has landed
     finally:
         SLOW_NEXT_POST.clear()
-    database = connect(app.config["DATABASE"])
-    try:
-        assessment_id = database.execute("select id from assessments where company_name = ?",
-                                          ["Bouton Pressé SAS"]).fetchone()[0]
-        saved = dict(database.execute("select question_id, value from answers where assessment_id = ?",
-                                      [assessment_id]).fetchall())
-    finally:
-        database.close()
-    assert saved == {"strategy.leadership_view": '"curious"', "strategy.owner": '"informal"'}
+    assert saved_answers(app, "Bouton Pressé SAS") == {"strategy.leadership_view": '"curious"', "strategy.owner": '"informal"'}
     context.close()

@@ -155,11 +155,7 @@ def test_processes_opening_a_brand_new_database_at_once_all_start(tmp_path):
             except BaseException as exc:  # noqa: BLE001 - collected for the assertion
                 errors.append(exc)
 
-        threads = [threading.Thread(target=start) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(start, 4)
         db = connect(path)
         try:
             assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
@@ -169,6 +165,15 @@ def test_processes_opening_a_brand_new_database_at_once_all_start(tmp_path):
         finally:
             db.close()
     assert not errors, errors
+
+
+def run_together(target, count: int) -> None:
+    """Run ``target`` in ``count`` threads at once and wait for them all."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def test_processes_starting_together_agree_on_one_secret_key(tmp_path):
@@ -191,11 +196,7 @@ def test_processes_starting_together_agree_on_one_secret_key(tmp_path):
             except BaseException as exc:  # noqa: BLE001 - collected for the assertion
                 errors.append(exc)
 
-        threads = [threading.Thread(target=start) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(start, 4)
         assert not errors, errors
         assert len(keys) == 4 and len(set(keys)) == 1 and len(keys[0]) == 64, keys
         assert [p.name for p in folder.iterdir()] == ["secret_key"]
