@@ -251,7 +251,7 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
             "rescored": (rescored.dimension(dim.id).score if rescored else None),
         })
     profile = recommend.Profile(region=assessment["region"], size_band=assessment["size_band"],
-                                sector=assessment["sector"])
+                                sector=assessment["sector"], opco=assessment.get("opco"))
     advice_result = recommend.recommend(questionnaire, catalogue, profile, result, answers, lang, today=today)
     return Diagnosis(
         assessment=assessment, questionnaire=questionnaire, answers=answers,

@@ -302,3 +302,11 @@ def m006_demo_assessments_index(db: Database) -> None:
     """The advisor list says how many demo diagnostics it hides: a partial index of the demo rows
     answers that count without reading the real assessments (see store.advisors.hidden_demo_count)."""
     db.execute("create index if not exists idx_assessments_demo on assessments (id) where is_demo = 1")
+
+
+@migrations()
+def m007_assessment_opco(db: Database) -> None:
+    """The profile may say which OPCO the company belongs to (or "unknown"): the OPCO entries of the
+    catalogue are then eligible or not, instead of guessed from the sector (issue 11)."""
+    if "opco" not in db["assessments"].columns_dict:
+        db["assessments"].add_column("opco", str)
