@@ -137,8 +137,11 @@ def catalogue_group() -> None:
 
 @catalogue_group.command("check")
 def catalogue_check() -> None:
-    """Validate the catalogue; exit non-zero listing every error."""
-    catalogue = _load_catalogue(_load_questionnaires())
+    """Validate the catalogue and the AI Act rules; exit non-zero listing every error."""
+    from ..domain import ai_act
+
+    questionnaires = _load_questionnaires()
+    catalogue = _load_catalogue(questionnaires)
     today = clock.today(settings.zone())
     expired = [e.id for e in catalogue.entries if not e.is_valid_on(today)]
     click.echo(f"ok  catalogue {catalogue.version}: {len(catalogue.entries)} entries"
@@ -148,6 +151,16 @@ def catalogue_check() -> None:
         click.echo(f"{len(overdue)} entries past their review date (re-read their source):")
         for entry in overdue:
             click.echo(f"  {entry.id}: review_by {entry.review_by}, source {entry.source_url}")
+    path = _data_dir() / ai_act.FILE_NAME
+    if path.exists():
+        try:
+            rules = ai_act.load_rules(path, questionnaires)
+        except QuestionnaireError as exc:
+            raise click.ClickException("invalid AI Act rules:\n" + "\n".join(exc.problems)) from None
+        click.echo(f"ok  {path.name} {rules.version}: {len(rules.obligations)} obligations, {len(rules.uses)} uses")
+        for o in rules.obligations:
+            if o.review_by < today:
+                click.echo(f"  {o.id}: review_by {o.review_by}, source {o.source_url} (re-read it)")
 
 
 @catalogue_group.command("export")

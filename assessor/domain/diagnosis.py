@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from . import recommend, scoring
+from . import ai_act, recommend, scoring
 from .catalogue import Catalogue
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Dimension, Level, Questionnaire, is_visible
 from .scoring import DimensionScore, Result, _priorities, score
@@ -141,6 +141,7 @@ class Diagnosis:
     peers: dict[str, Any] | None
     catalogue: Catalogue
     chain: tuple[dict[str, Any], ...] = ()
+    ai_act: ai_act.Section | None = None  # « Le règlement européen sur l'IA et vous » (issue 11)
 
     @property
     def scoring_changed(self) -> bool:
@@ -209,7 +210,7 @@ def _figures(result: Result) -> tuple:
 
 
 def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Catalogue, lang: str,
-          today: dt.date) -> Diagnosis:
+          today: dt.date, ai_act_rules: ai_act.Rules | None = None) -> Diagnosis:
     """Return the diagnosis of a submitted assessment from what the store loaded.
 
     Follow-up: progress is measured since the FIRST submitted assessment of the chain
@@ -270,6 +271,8 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
         overall_delta=_delta(result.overall, baseline_result.overall if baseline_result else None),
         immediate_previous=immediate, immediate_previous_result=immediate_result,
         peers=inputs.peers, catalogue=catalogue, chain=inputs.chain,
+        ai_act=(ai_act.assess(ai_act_rules, answers, assessment["size_band"], assessment["sector"], today)
+                if ai_act_rules else None),
     )
 
 
