@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 
-    from .domain import catalogue, questionnaire
+    from .domain import ai_act, catalogue, questionnaire
     from .store import db, migrations
     from .web import logs
 
@@ -55,6 +55,10 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.extensions["assessor.catalogue"] = catalogue.load_catalogue(
         settings.Path(app.config["QUESTIONNAIRES_DIR"]) / "catalogue.yaml",
         app.extensions["assessor.questionnaires"])
+    # The AI Act rules (optional: a folder without them shows no AI Act section).
+    rules = settings.Path(app.config["QUESTIONNAIRES_DIR"]) / ai_act.FILE_NAME
+    app.extensions["assessor.ai_act"] = (ai_act.load_rules(rules, app.extensions["assessor.questionnaires"])
+                                         if rules.exists() else None)
 
     db.init_app(app)
     if app.config["DATABASE"] != ":memory:":
@@ -69,13 +73,13 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli, web
-    from .web import accounts, advisor, assess, auth, errors, export, followup, language, observatory
+    from .web import accounts, advisor, ai_act as ai_act_web, assess, auth, errors, export, followup, language, observatory
 
     web.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     for blueprint in (language.bp, assess.bp, followup.bp, auth.bp, accounts.bp, advisor.bp, export.bp,
-                      observatory.bp):
+                      observatory.bp, ai_act_web.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     missing = [f"ASSESSOR_{key}" for key in settings.CONTROLLER_SETTINGS if not app.config.get(key)]

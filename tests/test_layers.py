@@ -102,6 +102,7 @@ SHIPPED_SCHEMAS = {
     "m005_assessment_numbers_never_reused": "09d357b98583adfa",
     "m006_demo_assessments_index": "7ca7f02dfa4d2e18",
     "m007_stored_scoring": "e195b350e368aabd",
+    "m008_assessment_opco": "13e9d4cbd9f8337f",
 }
 
 

@@ -147,6 +147,8 @@ MATRIX: dict[str, list[Case]] = {
     "assess.report": [Case("GET", with_token("/a/{token}/rapport.pdf"), SME_ONLY)],
     "assess.export_json": [Case("GET", with_token("/a/{token}/donnees.json"), SME_ONLY)],
     "assess.export_csv": [Case("GET", with_token("/a/{token}/donnees.csv"), SME_ONLY)],
+    "ai_act.inventory": [Case("GET", with_token("/a/{token}/inventaire-ia.csv"), SME_ONLY)],
+    "ai_act.blank_inventory": [Case("GET", fixed("/inventaire-ia.csv"), PUBLIC)],
     # A POST without the confirmation box deletes nothing: the form comes back (422).
     "assess.erase": [Case("GET", with_token("/a/{token}/supprimer"), SME_ONLY),
                      Case("POST", with_token("/a/{token}/supprimer"), (404, 422, 404, 404, 404), data=lambda w: {})],
@@ -248,7 +250,8 @@ def test_out_of_scope_rows_never_appear_in_lists_exports_or_chains(world):
 
 
 @pytest.mark.parametrize("route", ["/a/{t}", "/a/{t}/resultats", "/a/{t}/rapport.pdf", "/a/{t}/verification",
-                                   "/a/{t}/supprimer", "/a/{t}/donnees.json", "/a/{t}/donnees.csv"])
+                                   "/a/{t}/supprimer", "/a/{t}/donnees.json", "/a/{t}/donnees.csv",
+                                   "/a/{t}/inventaire-ia.csv"])
 def test_a_token_opens_only_its_own_assessment(world, route):
     client = world.app.test_client()
     altered = world.token[:-1] + ("A" if world.token[-1] != "A" else "B")

@@ -18,7 +18,8 @@ from ..domain import clock, i18n
 from .. import config as settings
 from ..domain.catalogue import Catalogue, load_catalogue
 from ..domain.questionnaire import QUESTION_TYPES, Questionnaire, QuestionnaireError, latest, load_directory
-from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
+from ..domain.eligibility import OPCO_UNKNOWN
+from ..domain.referential import NAF_SECTIONS, OPCOS, REGIONS, SIZE_BANDS
 
 
 def _data_dir() -> Path:
@@ -136,8 +137,11 @@ def catalogue_group() -> None:
 
 @catalogue_group.command("check")
 def catalogue_check() -> None:
-    """Validate the catalogue; exit non-zero listing every error."""
-    catalogue = _load_catalogue(_load_questionnaires())
+    """Validate the catalogue and the AI Act rules; exit non-zero listing every error."""
+    from ..domain import ai_act
+
+    questionnaires = _load_questionnaires()
+    catalogue = _load_catalogue(questionnaires)
     today = clock.today(settings.zone())
     expired = [e.id for e in catalogue.entries if not e.is_valid_on(today)]
     click.echo(f"ok  catalogue {catalogue.version}: {len(catalogue.entries)} entries"
@@ -147,6 +151,16 @@ def catalogue_check() -> None:
         click.echo(f"{len(overdue)} entries past their review date (re-read their source):")
         for entry in overdue:
             click.echo(f"  {entry.id}: review_by {entry.review_by}, source {entry.source_url}")
+    path = _data_dir() / ai_act.FILE_NAME
+    if path.exists():
+        try:
+            rules = ai_act.load_rules(path, questionnaires)
+        except QuestionnaireError as exc:
+            raise click.ClickException("invalid AI Act rules:\n" + "\n".join(exc.problems)) from None
+        click.echo(f"ok  {path.name} {rules.version}: {len(rules.obligations)} obligations, {len(rules.uses)} uses")
+        for o in rules.obligations:
+            if o.review_by < today:
+                click.echo(f"  {o.id}: review_by {o.review_by}, source {o.source_url} (re-read it)")
 
 
 @catalogue_group.command("export")
@@ -161,10 +175,13 @@ def catalogue_export() -> None:
 @click.option("--region", required=True, type=click.Choice(list(REGIONS)), help="ISO 3166-2:FR region code.")
 @click.option("--size", "size_band", required=True, type=click.Choice(list(SIZE_BANDS)), help="Size band.")
 @click.option("--sector", required=True, type=click.Choice(list(NAF_SECTIONS)), help="NAF section letter.")
+@click.option("--opco", type=click.Choice([*OPCOS, OPCO_UNKNOWN]), default=None,
+              help="The company's OPCO (or unknown); without it the OPCO is guessed from the sector, to check.")
 @click.option("--lang", default="fr", type=click.Choice(["fr", "en"]), show_default=True)
 def recommend_command(questionnaire_id: str, answers_file: str, region: str, size_band: str, sector: str,
-                      lang: str) -> None:
-    """Print the recommended programmes and the action plan for ANSWERS_FILE."""
+                      opco: str | None, lang: str) -> None:
+    """Print the recommended programmes, each with its eligibility, and the action plan for ANSWERS_FILE."""
+    from ..domain import eligibility
     from ..domain.recommend import Profile, recommend
     from ..domain.scoring import score
 
@@ -173,7 +190,7 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
     catalogue = _load_catalogue(questionnaires)
     answers = _read_answers(answers_file, questionnaire)
     result = score(questionnaire, answers, size_band)
-    advice = recommend(questionnaire, catalogue, Profile(region, size_band, sector), result, answers, lang,
+    advice = recommend(questionnaire, catalogue, Profile(region, size_band, sector, opco), result, answers, lang,
                        today=clock.today(settings.zone()))
     _echo_json({
         "recommendations": [{
@@ -181,6 +198,7 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
             "regions": list(r.entry.regions), "dimension": r.dimension,
             "reason": i18n.reason(r.reason, lang),
             "url": r.entry.url, "contact": r.entry.contact, "source_url": r.entry.source_url,
+            "eligibility": eligibility.as_dict(r.eligibility, lambda c, answer: i18n.criterion(c, lang, answer)),
         } for r in advice.recommendations],
         "readings": [{"id": e.id, "name": e.name.get(lang), "regions": list(e.regions), "url": e.url,
                       "source_url": e.source_url} for e in advice.readings],

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .questionnaire import SIZE_BANDS, Questionnaire, QuestionnaireError, Text, _Checker, _parse_yaml
-from .referential import NAF_SECTIONS, REGIONS
+from .referential import NAF_SECTIONS, OPCOS, REGIONS
 
 KINDS = ("awareness", "training", "certified_training", "diagnostic", "support", "funding", "network",
          "event", "resource", "reading")
@@ -25,7 +25,7 @@ REVIEW_NOTICE_DAYS = 30
 _ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEYS = {"id", "name", "operator", "kind", "description", "benefit", "regions", "sizes", "sectors",
          "dimensions", "levels", "cost", "url", "contact", "source_url", "verified_on", "review_by",
-         "valid_until"}
+         "valid_until", "opco", "criteria"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,11 @@ class Entry:
     verified_on: dt.date
     review_by: dt.date
     valid_until: dt.date | None
+    # Eligibility beyond region, size and sector (see domain/eligibility.py): the OPCO whose branches
+    # the entry serves (membership follows the collective agreement, so the sectors only make it
+    # probable), and conditions the company checks itself ("organisme certifié Qualiopi").
+    opco: str | None = None
+    criteria: tuple[Text, ...] = ()
 
     @property
     def national(self) -> bool:
@@ -76,6 +81,7 @@ class Entry:
             "url": self.url, "contact": self.contact, "source_url": self.source_url,
             "verified_on": self.verified_on.isoformat(), "review_by": self.review_by.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "opco": self.opco, "criteria": [text(c) for c in self.criteria],
         }
 
 
@@ -143,6 +149,24 @@ def _codes(c: _Checker, value: Any, path: str, allowed: set[str], hint: str,
     return tuple(str(v) for v in value)
 
 
+def _opco(c: _Checker, value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if str(value) not in OPCOS:
+        c.problem(path, f"unknown OPCO {value!r}", f"use one of {', '.join(OPCOS)}")
+    return str(value)
+
+
+def _criteria(c: _Checker, value: Any, path: str) -> tuple[Text, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        c.problem(path, f"expected a list of {{fr, en}} texts, got {value!r}",
+                  "each item is a condition the company checks itself")
+        return ()
+    return tuple(t for i, item in enumerate(value) if (t := c.text(item, f"{path}[{i}]")) is not None)
+
+
 def parse_catalogue(data: Any, questionnaires: dict[str, Questionnaire],
                     source: str = "catalogue.yaml") -> Catalogue:
     """Validate a parsed catalogue against the questionnaires' dimensions and levels."""
@@ -203,6 +227,8 @@ def parse_catalogue(data: Any, questionnaires: dict[str, Questionnaire],
             verified_on=_date(c, raw.get("verified_on"), f"{p}.verified_on", required=True) or dt.date.min,
             review_by=_date(c, raw.get("review_by"), f"{p}.review_by", required=True) or dt.date.min,
             valid_until=_date(c, raw.get("valid_until"), f"{p}.valid_until", required=False),
+            opco=_opco(c, raw.get("opco"), f"{p}.opco"),
+            criteria=_criteria(c, raw.get("criteria"), f"{p}.criteria"),
         )
         if entry.national and len(entry.regions) > 1:
             c.problem(f"{p}.regions", "national cannot be combined with region codes")

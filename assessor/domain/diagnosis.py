@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from . import recommend, scoring
+from . import ai_act, recommend, scoring
 from .catalogue import Catalogue
 from .questionnaire import DONT_KNOW, NOT_APPLICABLE, Dimension, Level, Questionnaire, is_visible
 from .scoring import DimensionScore, Result, _priorities, score
@@ -142,6 +142,7 @@ class Diagnosis:
     peers: dict[str, Any] | None
     catalogue: Catalogue
     chain: tuple[dict[str, Any], ...] = ()
+    ai_act: ai_act.Section | None = None  # « Le règlement européen sur l'IA et vous » (issue 11)
 
     @property
     def scoring_changed(self) -> bool:
@@ -236,7 +237,7 @@ def _figures(result: Result) -> tuple:
 
 
 def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Catalogue, lang: str,
-          today: dt.date) -> Diagnosis:
+          today: dt.date, ai_act_rules: ai_act.Rules | None = None) -> Diagnosis:
     """Return the diagnosis of a submitted assessment from what the store loaded.
 
     Follow-up: progress is measured since the FIRST submitted assessment of the chain
@@ -271,7 +272,7 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
             "rescored": (rescored.dimension(dim.id).score if rescored else None),
         })
     profile = recommend.Profile(region=assessment["region"], size_band=assessment["size_band"],
-                                sector=assessment["sector"])
+                                sector=assessment["sector"], opco=assessment.get("opco"))
     advice_result = recommend.recommend(questionnaire, catalogue, profile, result, answers, lang, today=today)
     return Diagnosis(
         assessment=assessment, questionnaire=questionnaire, answers=answers,
@@ -290,6 +291,8 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
         overall_delta=_delta(result.overall, baseline_result.overall if baseline_result else None),
         immediate_previous=immediate, immediate_previous_result=immediate_result,
         peers=inputs.peers, catalogue=catalogue, chain=inputs.chain,
+        ai_act=(ai_act.assess(ai_act_rules, answers, assessment["size_band"], assessment["sector"], today)
+                if ai_act_rules else None),
     )
 
 

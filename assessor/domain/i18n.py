@@ -163,3 +163,11 @@ def reason(why: Any, lang: str) -> str:
     """Return a recommendation's reason (``recommend.Reason``) in words, the words of the pages and
     the report (the ``reason_words`` macro of templates/_reason.html)."""
     return str(_words(lang).get_template("_reason.html").module.reason_words(why))  # type: ignore[attr-defined]
+
+
+def criterion(c: Any, lang: str, answer: bool = False) -> str:
+    """Return an eligibility criterion (``eligibility.Criterion``) in words, "Entreprise de moins de
+    50 salariés", or with ``answer`` what the company answered, "oui", "non" or "à vérifier" (the
+    macros of templates/_eligibility.html, as on the pages and in the report)."""
+    module = _words(lang).get_template("_eligibility.html").module  # type: ignore[attr-defined]
+    return str((module.met_words if answer else module.criterion_words)(c)).strip()

@@ -537,6 +537,10 @@ def _parse_show_if(c: _Checker, raw: Any, p: str, earlier: dict[str, Question]) 
     return ShowIf(str(target), tuple(str(v) for v in values))
 
 
+# The other data files of the questionnaires folder: the programme catalogue and the AI Act rules.
+DATA_FILES = ("catalogue.yaml", "ai-act.yaml")
+
+
 def load_directory(directory: Path) -> dict[str, Questionnaire]:
     """Load every questionnaire file of a folder, keyed 'id@version'.
 
@@ -544,7 +548,7 @@ def load_directory(directory: Path) -> dict[str, Questionnaire]:
     """
     problems: list[str] = []
     loaded: dict[str, Questionnaire] = {}
-    files = sorted(p for p in directory.glob("*.yaml") if p.name != "catalogue.yaml")
+    files = sorted(p for p in directory.glob("*.yaml") if p.name not in DATA_FILES)
     if not files:
         raise QuestionnaireError([f"{directory}: no questionnaire (*.yaml) found"])
     for path in files:

@@ -1,7 +1,8 @@
 """Recommend catalogue entries and an action plan from a profile and a result. Pure module.
 
-Matching: an entry is eligible when it covers the company's region (or is national), size and
-sector, and has not expired. It is considered for a priority dimension when it helps that dimension
+Matching: an entry is shown when no criterion of its eligibility (domain/eligibility.py: region,
+size, sector or OPCO, end date) is known to fail; each recommendation carries its criteria, met or to
+check, with what the company answered. It is considered for a priority dimension when it helps that dimension
 and fits the company's level in it. Candidates are ranked by the gap they address, regional offers
 before national ones, then picked greedily so that kinds vary. Readings (studies, barometers,
 podcasts) are never a next step: they are listed apart, "Pour aller plus loin".
@@ -12,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from . import eligibility as eligibility_rules
 from .catalogue import Catalogue, Entry
 from .questionnaire import Questionnaire, Text
 from .scoring import AdviceItem, Result
@@ -34,6 +36,7 @@ class Profile:
     region: str
     size_band: str
     sector: str
+    opco: str | None = None  # an OPCO code, eligibility.OPCO_UNKNOWN ("je ne sais pas") or not asked
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Recommendation:
     dimension: str
     reason: Reason
     rank_score: float
+    eligibility: eligibility_rules.Eligibility | None = None
 
 
 @dataclass(frozen=True)
@@ -79,12 +83,15 @@ class Advice:
     readings: tuple[Entry, ...] = ()
 
 
+def eligibility(entry: Entry, profile: Profile, today: dt.date) -> eligibility_rules.Eligibility:
+    """Return the entry's criteria for this company and its status (eligible, to check, not)."""
+    return eligibility_rules.evaluate(entry, profile.region, profile.size_band, profile.sector, today,
+                                      profile.opco)
+
+
 def eligible(entry: Entry, profile: Profile, today: dt.date) -> bool:
-    """Tell whether a company with this profile can use the entry today."""
-    return (entry.is_valid_on(today)
-            and (entry.national or profile.region in entry.regions)
-            and profile.size_band in entry.sizes
-            and profile.sector in entry.sectors)
+    """Tell whether the entry may concern a company with this profile today (eligible or to check)."""
+    return eligibility(entry, profile, today).shown
 
 
 def _focus_dimensions(questionnaire: Questionnaire, result: Result, size_band: str) -> list[tuple[str, float]]:
@@ -139,7 +146,8 @@ def recommend_entries(questionnaire: Questionnaire, catalogue: Catalogue, profil
         pool.remove(best)
         entry, rank, dim = best
         kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
-        chosen.append(Recommendation(entry, dim, reason(questionnaire, result, dim, entry), rank))
+        chosen.append(Recommendation(entry, dim, reason(questionnaire, result, dim, entry), rank,
+                                     eligibility(entry, profile, today)))
     return tuple(chosen)
 
 

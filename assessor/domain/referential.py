@@ -114,3 +114,21 @@ ROLES: dict[str, tuple[str, str]] = {
     "autre": ("Autre", "Other"),
 }
 
+
+# The 11 operators of competences (OPCO) approved on 1 April 2019; a company belongs to one through
+# its collective agreement (IDCC on payslips), not its NAF code. Sources: gref-bretagne.com,
+# "Onze Opco sont finalement agréés…" and bicompro.com "Connaître son OPérateur de COmpétences"
+# (verified 2026-12-02); Akto is the OPCO of labour-intensive services (ex-Opcalia branches).
+OPCOS: dict[str, tuple[str, str]] = {
+    "opco-ep": ("OPCO EP (entreprises de proximité)", "OPCO EP (local businesses)"),
+    "akto": ("Akto (services à forte intensité de main-d'œuvre)", "Akto (labour-intensive services)"),
+    "atlas": ("Atlas (services financiers et conseil)", "Atlas (financial services and consulting)"),
+    "opco-2i": ("OPCO 2i (interindustriel)", "OPCO 2i (industry)"),
+    "constructys": ("Constructys (construction)", "Constructys (construction)"),
+    "opcommerce": ("L'Opcommerce (commerce)", "L'Opcommerce (retail)"),
+    "ocapiat": ("Ocapiat (agriculture, pêche, agroalimentaire)", "Ocapiat (agriculture, fishing, food)"),
+    "uniformation": ("Uniformation (cohésion sociale)", "Uniformation (social economy)"),
+    "afdas": ("Afdas (culture, médias, loisirs, sport)", "Afdas (culture, media, leisure, sport)"),
+    "mobilites": ("OPCO Mobilités", "OPCO Mobilités (transport and mobility)"),
+    "opco-sante": ("OPCO Santé (secteur privé de la santé)", "OPCO Santé (private health sector)"),
+}

@@ -33,7 +33,8 @@ from .. import config as settings
 # The assessment's fields a report prints or is shaped by, its stored result included.
 _REPORTED_FIELDS = ("company_name", "size_band", "sector", "region", "department",
                     "questionnaire_id", "questionnaire_version", "status", "submitted_at", "previous_id",
-                    "scoring_version", "overall", "level", "floor_level", "confidence", "dimension_scores", "scoring")
+                    "scoring_version", "overall", "level", "floor_level", "confidence", "dimension_scores", "scoring",
+                    "opco", "role")
 _fingerprints: dict[int, str] = {}
 
 
@@ -65,7 +66,7 @@ def _record(row: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def cache_key(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: object, lang: str,
-              today: dt.date, translations: str = "", root: Path | None = None) -> str:
+              today: dt.date, translations: str = "", root: Path | None = None, ai_act_rules: object = None) -> str:
     """Return the sha256 naming the report these inputs produce.
 
     The hash of the diagnosis' inputs (the record with its stored result, the answers, the earlier
@@ -82,6 +83,7 @@ def cache_key(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: 
         "questionnaire": [questionnaire.key, _data_fingerprint(questionnaire)],
         "scoring": SCORING_VERSION,
         "catalogue": [getattr(catalogue, "version", None), _data_fingerprint(catalogue)],
+        "ai_act": [getattr(ai_act_rules, "version", None), _data_fingerprint(ai_act_rules)] if ai_act_rules else None,
         "template": render.template_fingerprint(root),
         "translations": translations,
         "lang": lang,
@@ -205,16 +207,17 @@ def report_for(db: Database, assessment: dict[str, Any], questionnaire: Question
     today = today or clock.today(settings.zone())
     catalogue = app.extensions["assessor.catalogue"]
     inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
+    rules = app.extensions.get("assessor.ai_act")
     key = cache_key(inputs, questionnaire, catalogue, lang, today,
                     _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
-                    default_reports_dir())
+                    default_reports_dir(), rules)
     cache = ReportCache(app.config["REPORT_CACHE_DIR"])
     pdf = cache.get(assessment["id"], key)
     if pdf is None:
         _prune_daily(cache)
         started = time.perf_counter()
         with force_locale(lang):  # the same inputs: no second read of the store
-            context = diagnosis_context(build_diagnosis(inputs, questionnaire, catalogue, lang, today), today)
+            context = diagnosis_context(build_diagnosis(inputs, questionnaire, catalogue, lang, today, rules), today)
         pdf = render.render_pdf(context, lang)
         cache.put(assessment["id"], key, pdf)
         app.logger.info("report of assessment %s (%s) rendered in %.0f ms, %d KB", assessment["id"], lang,

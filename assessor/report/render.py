@@ -32,7 +32,8 @@ _SOURCE_PATTERNS = ("*.html", "*.css")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _PACKAGE_PATTERNS = ("**/*.py", "templates/**/*.html", "translations/**/*.po")
 # Templates of the web pages that the report imports too.
-_SHARED_TEMPLATES = ("_reason.html",)
+_SHARED_TEMPLATES = ("_reason.html", "_eligibility.html", "_reco_eligibility.html", "_ai_act.html",
+                     "_ai_act_section.html", "_ai_act_plan.html")
 
 # Guards the per-process singletons; renders hold _render_lock (Pango and fontconfig objects are
 # shared, and renders are CPU-bound, so threads would not run them in parallel anyway).

@@ -25,7 +25,7 @@ def diagnose(db: Database, assessment: dict[str, Any], questionnaire: Questionna
     """Load an assessment's diagnosis (one load from the store) and build it."""
     inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions], answers)
     return build_diagnosis(inputs, questionnaire, current_app.extensions["assessor.catalogue"], lang,
-                           today or clock.today(settings.zone()))
+                           today or clock.today(settings.zone()), current_app.extensions.get("assessor.ai_act"))
 
 
 def context(diagnosis: Diagnosis) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from sqlite_utils import Database
 from .db import write_transaction
 
 PROFILE_FIELDS = ("company_name", "size_band", "sector", "region", "department", "role", "email",
-                  "consent_contact", "consent_stats", "lang")
+                  "consent_contact", "consent_stats", "lang", "opco")
+# Added by a later migration (m007): written only when the profile gives it.
+_LATER_PROFILE_FIELDS = ("opco",)
 
 
 def now_iso() -> str:
@@ -35,7 +37,8 @@ def create(db: Database, profile: dict[str, Any], questionnaire_id: str, questio
     """Create a draft assessment and return its id and private token."""
     token = token or new_token()
     stamp = created_at or now_iso()
-    row = {key: profile.get(key) for key in PROFILE_FIELDS}
+    row = {key: profile.get(key) for key in PROFILE_FIELDS
+           if key not in _LATER_PROFILE_FIELDS or profile.get(key) is not None}
     row.update(
         token_hash=hash_token(token), questionnaire_id=questionnaire_id,
         questionnaire_version=questionnaire_version, status="draft", mode=mode,

@@ -316,3 +316,11 @@ def m007_stored_scoring(db: Database) -> None:
     answers again. Rows validated before it have none: they are scored when shown, as before."""
     if "scoring" not in db["assessments"].columns_dict:
         db["assessments"].add_column("scoring", str)
+
+
+@migrations()
+def m008_assessment_opco(db: Database) -> None:
+    """The profile may say which OPCO the company belongs to (or "unknown"): the OPCO entries of the
+    catalogue are then eligible or not, instead of guessed from the sector (issue 11)."""
+    if "opco" not in db["assessments"].columns_dict:
+        db["assessments"].add_column("opco", str)

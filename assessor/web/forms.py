@@ -15,7 +15,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import i18n
 from ..domain.questionnaire import (DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_LENGTH, Dimension, Question)
-from ..domain.referential import DEPARTMENTS, NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS
+from ..domain.eligibility import OPCO_UNKNOWN
+from ..domain.referential import DEPARTMENTS, NAF_SECTIONS, OPCOS, REGIONS, ROLES, SIZE_BANDS
 
 
 # C0 and C1 control characters (NUL, escape, bell…), which no keyboard types: they break exports,
@@ -89,6 +90,9 @@ class ProfileForm(FlaskForm):
     region = SelectField(_l("Région *"))
     department = SelectField(_l("Département (facultatif)"), validators=[Optional()])
     role = SelectField(_l("Votre fonction *"), validators=[InputRequired(_l("Choisissez votre fonction."))])
+    # Which OPCO funds the staff's training follows the collective agreement, not the sector: asked,
+    # so that the right one is recommended; "je ne sais pas" keeps the OPCO "probable", to check.
+    opco = SelectField(_l("Votre OPCO (facultatif)"), default=OPCO_UNKNOWN, validators=[Optional()])
     email = StringField(
         _l("Adresse e-mail (facultative)"),
         validators=[Length(max=254, message=_l("L'adresse e-mail est trop longue."))],
@@ -104,6 +108,7 @@ class ProfileForm(FlaskForm):
         self.department.choices = [SelectChoice("", str(_l("— Aucun —")))] + [
             SelectChoice(code, f"{code} – {name}") for code, (name, _) in DEPARTMENTS.items()]
         self.role.choices = table_choices(ROLES, lang, placeholder=str(_l("— Choisissez —")))
+        self.opco.choices = [SelectChoice(OPCO_UNKNOWN, str(_l("Je ne sais pas")))] + table_choices(OPCOS, lang)
 
     def validate_region(self, field: SelectField) -> None:
         department = self.department.data
@@ -126,7 +131,7 @@ class ProfileForm(FlaskForm):
         return {
             "company_name": self.company_name.data, "size_band": self.size_band.data,
             "sector": self.sector.data, "region": region, "department": self.department.data or None,
-            "role": self.role.data, "email": self.email.data or None,
+            "role": self.role.data, "email": self.email.data or None, "opco": self.opco.data or OPCO_UNKNOWN,
             "consent_contact": self.consent_contact.data, "consent_stats": self.consent_stats.data,
         }
 
