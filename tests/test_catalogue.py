@@ -21,7 +21,7 @@ from tests.test_advisor import FAST_ARGON2, login, make_advisor
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_DIR = Path(__file__).parent / "data" / "mini"
-TODAY = dt.date(2026, 12, 1)
+TODAY = dt.date(2026, 12, 2)
 MINI_QS = load_directory(MINI_DIR)
 MINI = MINI_QS["mini@1"]
 QUESTIONNAIRES = load_directory(ROOT / "questionnaires")

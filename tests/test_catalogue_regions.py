@@ -1,0 +1,87 @@
+"""Every metropolitan region has its own entry points in the catalogue (issue 11).
+
+Its development or innovation agency, its EDIH by name and its regional chamber of commerce, each a
+sourced, current entry of that region. Where no stored source names the region's EDIH the case is an
+expected failure (strict: it turns into an error the day an entry makes it pass, to drop the mark)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from assessor.domain.catalogue import load_catalogue
+from assessor.domain.questionnaire import load_directory
+from assessor.domain.referential import REGIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 12, 2)
+CATALOGUE = load_catalogue(ROOT / "questionnaires" / "catalogue.yaml", load_directory(ROOT / "questionnaires"))
+METROPOLITAN = [code for code in REGIONS if not code[3:].isdigit()]
+
+# region: (development or innovation agency, EDIH, regional chamber of commerce)
+ENTRY_POINTS = {
+    "FR-ARA": ("aura-entreprises", None, "cci-auvergne-rhone-alpes"),
+    "FR-BFC": ("aer-bfc", None, "cci-bfc"),
+    "FR-BRE": ("bdi-bretagne", "edih-bretagne", "cci-bretagne"),
+    "FR-CVL": ("devup-centre-val-de-loire", None, "cci-centre-val-de-loire"),
+    "FR-20R": ("adec-corse", None, "cci-corse"),
+    "FR-GES": ("grand-enov", None, "cci-grand-est"),
+    "FR-HDF": ("hdfid", None, "cci-hdf"),
+    "FR-IDF": ("choose-paris-region", None, "cci-paris-idf"),
+    "FR-NOR": ("ad-normandie", "edih-dihnamo-normandie", "cci-normandie"),
+    "FR-NAQ": ("adi-nouvelle-aquitaine", None, "cci-nouvelle-aquitaine"),
+    "FR-OCC": ("adocc", None, "cci-occitanie"),
+    "FR-PDL": ("solutions-and-co-rdi", "edih-diva-pays-de-la-loire", "cci-pays-de-la-loire"),
+    "FR-PAC": ("risingsud", "edih-move2digital", "cci-paca"),
+}
+NO_SOURCED_EDIH = pytest.mark.xfail(strict=True, reason="no stored source names this region's EDIH yet")
+
+
+def test_the_table_covers_the_thirteen_metropolitan_regions():
+    assert sorted(ENTRY_POINTS) == sorted(METROPOLITAN) and len(METROPOLITAN) == 13
+
+
+def assert_entry_point(entry_id, region):
+    entry = CATALOGUE.entry(entry_id)
+    assert region in entry.regions and not entry.is_reading
+    assert entry.is_valid_on(TODAY) and entry.verified_on <= TODAY <= entry.review_by
+    assert entry.url.startswith("https://") and entry.source_url.startswith("https://")
+    return entry
+
+
+@pytest.mark.parametrize("region", METROPOLITAN)
+def test_the_region_has_its_development_or_innovation_agency(region):
+    entry = assert_entry_point(ENTRY_POINTS[region][0], region)
+    assert entry.kind in {"support", "funding", "network"}
+
+
+@pytest.mark.parametrize("region", METROPOLITAN)
+def test_the_region_has_its_regional_chamber_of_commerce(region):
+    entry = assert_entry_point(ENTRY_POINTS[region][2], region)
+    assert entry.operator.startswith(("CCI", "Chambres de commerce"))
+
+
+@pytest.mark.parametrize("region", [pytest.param(code, marks=() if ENTRY_POINTS[code][1] else NO_SOURCED_EDIH)
+                                    for code in METROPOLITAN])
+def test_the_region_has_its_edih_by_name(region):
+    named = [e for e in CATALOGUE.entries if region in e.regions and "DIH" in e.name.fr and not e.is_reading]
+    assert named, f"no EDIH named for {region}"
+    assert ENTRY_POINTS[region][1] in {e.id for e in named}
+    assert_entry_point(ENTRY_POINTS[region][1], region)
+
+
+@pytest.mark.parametrize("region", ["FR-HDF", "FR-OCC"])
+def test_hauts_de_france_and_occitanie_have_at_least_ten_current_regional_entries(region):
+    assert sum(1 for e in CATALOGUE.entries if region in e.regions and e.is_valid_on(TODAY)) >= 10
+
+
+def test_national_entries_name_cite_de_l_ia_only_as_the_hauts_de_france_actor():
+    for entry in CATALOGUE.entries:
+        if "FR-HDF" in entry.regions:
+            continue
+        for text in (entry.name, entry.description, entry.benefit):
+            for words in (text.fr, text.en):
+                words = words.replace("’", "'")
+                if "Cité de l'IA" in words:
+                    assert "Hauts-de-France" in words, entry.id
