@@ -201,13 +201,7 @@ def _shipped_files():
     folder = ROOT / "questionnaires"
     params = []
     for path in sorted(folder.glob("*.yaml")):
-        marks = []
-        if path.name == "ai-maturity-v1.yaml" or path.name == "ai-maturity-v2.yaml":
-            marks.append(pytest.mark.xfail(strict=True, reason=(
-                "issue 11: the v1/v2 help texts still cite the pre-2026 wording of article 4 "
-                "(governance.ai_literacy); the content helper's questionnaire v3 / text fixes correct them. "
-                "Remove this mark when the file is fixed (strict: an XPASS fails).")))
-        params.append(pytest.param(path, id=path.name, marks=marks))
+        params.append(pytest.param(path, id=path.name))
     return params
 
 
