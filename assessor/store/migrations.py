@@ -302,3 +302,11 @@ def m006_demo_assessments_index(db: Database) -> None:
     """The advisor list says how many demo diagnostics it hides: a partial index of the demo rows
     answers that count without reading the real assessments (see store.advisors.hidden_demo_count)."""
     db.execute("create index if not exists idx_assessments_demo on assessments (id) where is_demo = 1")
+
+
+@migrations()
+def m008_resume_link_mailed_at(db: Database) -> None:
+    """When the private link was last mailed to the company (web/resume_mail.py): at most once a
+    minute per diagnostic, across workers."""
+    if "link_mailed_at" not in db["assessments"].columns_dict:
+        db["assessments"].add_column("link_mailed_at", str)
