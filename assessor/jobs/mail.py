@@ -50,11 +50,11 @@ def message(sender: str, to: str, subject: str, text: str, html: str, lang: str)
     """Return a message in plain text with an HTML alternative, in ``lang``."""
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
-    msg["Content-Language"] = lang
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    msg["Content-Language"] = lang  # after the content: setting it clears the Content-* headers
     return msg
 
 
