@@ -561,7 +561,7 @@ def test_a_button_pressed_while_a_slow_save_is_on_its_way_waits_for_it(live_serv
 
 # Measured on the sample diagnostic (reports/sample/ai-maturity.yaml) before issue 14: 8,357 px at
 # 1280 px wide and 16,877 px at 375 px. The page must stay well under: at most 60 % of that (it
-# measured 4,894 and 8,769 px after, 59 % and 52 %).
+# measured 4,810 and 8,769 px after, 58 % and 52 %).
 HEIGHT_BEFORE = {1280: 8357, 375: 16877}
 
 
