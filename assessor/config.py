@@ -27,6 +27,12 @@ _ENV = {
     "ASSESSOR_RETENTION_DAYS": ("RETENTION_DAYS", int),
     "ASSESSOR_PUBLIC_URL": ("PUBLIC_URL", str),
     "ASSESSOR_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
+    "ASSESSOR_SMTP_HOST": ("SMTP_HOST", str),
+    "ASSESSOR_SMTP_PORT": ("SMTP_PORT", int),
+    "ASSESSOR_SMTP_USER": ("SMTP_USER", str),
+    "ASSESSOR_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "ASSESSOR_SMTP_FROM": ("SMTP_FROM", str),
+    "ASSESSOR_SMTP_TLS": ("SMTP_TLS", str),
 }
 
 # The data controller (GDPR article 13): the organisation that deploys assessor, shown on the
@@ -87,6 +93,18 @@ def defaults(instance_path: str) -> dict:
         # follow-ups that measure its effect (CNIL: no longer than the purpose needs).
         "RETENTION_DRAFT_DAYS": 183,
         "RETENTION_DAYS": 3 * 365,
+        # Mail (jobs/mail.py): off while SMTP_HOST or SMTP_FROM is empty; then no page offers to send.
+        "SMTP_HOST": "",
+        "SMTP_PORT": None,  # 587, or 465 with SMTP_TLS = "ssl"
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_FROM": "",
+        "SMTP_TLS": "starttls",
+        # Sent in the request for now: a server that does not answer must not hold the page long.
+        "SMTP_TIMEOUT": 10,
+        # The private link is mailed at most once in this many seconds per diagnostic, so that the
+        # button cannot flood the company's mailbox.
+        "RESUME_MAIL_INTERVAL": 60,
     }
 
 

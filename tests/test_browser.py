@@ -543,3 +543,86 @@ def test_a_button_pressed_while_a_slow_save_is_on_its_way_waits_for_it(live_serv
         SLOW_NEXT_POST.clear()
     assert saved_answers(app, "Bouton Pressé SAS") == {"strategy.leadership_view": '"curious"', "strategy.owner": '"informal"'}
     context.close()
+
+
+# -- issue 14: the results page as a person sees it ------------------------------------------------
+
+# Measured on the sample diagnostic (reports/sample/ai-maturity.yaml) before issue 14: 8,357 px at
+# 1280 px wide and 16,877 px at 375 px. The page must stay well under: at most 60 % of that (it
+# measured 4,810 and 8,769 px after, 58 % and 52 %).
+HEIGHT_BEFORE = {1280: 8357, 375: 16877}
+
+
+def sample_results(app) -> str:
+    from assessor.report.sample import create_sample_assessment, load_sample
+
+    with app.app_context():
+        database = connect(app.config["DATABASE"])
+        try:
+            sample = load_sample(Path(app.config["REPORTS_DIR"]) / "sample" / "ai-maturity.yaml")
+            _assessment, _questionnaire, token = create_sample_assessment(database, app, sample)
+        finally:
+            database.close()
+    return f"/a/{token}/resultats"
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_results_page_says_what_matters_first_and_fits_a_phone(live_server, browser, axe, width):
+    base_url, app = live_server
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900}, is_mobile=width < 500)
+    page = context.new_page()
+    page.goto(base_url + sample_results(app))
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 0.6 * HEIGHT_BEFORE[width], f"{height}px at {width}px"
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"the page is {scroll_width}px wide on a {inner_width}px screen"
+    if width == 1280:
+        # the first screen: score, level, floor level with the weakest dimension, confidence, PDF
+        def on_first_screen(locator):
+            box = locator.bounding_box()
+            return box is not None and box["y"] + box["height"] <= 900
+        assert on_first_screen(page.locator(".figure-overall .figure-value"))
+        assert on_first_screen(page.locator(".figure-overall .level-name"))
+        weakest = page.locator(".figure-floor .weakest")
+        assert "Gouvernance, éthique et conformité" in weakest.inner_text() and on_first_screen(weakest)
+        assert on_first_screen(page.locator(".figure-confidence .figure-value"))
+        assert on_first_screen(page.get_by_role("link", name="Télécharger le rapport PDF"))
+        assert on_first_screen(page.locator(".next-step-text"))
+        assert page.locator("svg.radar").is_visible()
+    else:
+        # no radar with 6 px labels: each dimension a card, its name, bar, level and confidence readable
+        assert not page.locator("svg.radar").is_visible()
+        row = page.locator(".dims-table tbody tr").first
+        assert row.locator(".dim-bar").is_visible()
+        for cell in row.locator("th, td").all():
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, cell.inner_text()
+        assert "Expérimentation" in row.inner_text()
+        labels = row.locator("td[data-label]").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)")
+        assert any("Confiance" in label for label in labels), labels  # the column's name, in each card
+    # what is folded is still there, on demand: advice per question, a programme's description
+    assert not page.get_by_text("Le plan question par question").locator("..").locator("ul").is_visible()
+    page.get_by_text("Le plan question par question").click()
+    assert page.locator(".advice li").first.is_visible()
+    assert_accessible(axe, page)
+    context.close()
+
+
+def test_the_resume_link_is_right_below_the_message_that_announces_it(live_server, browser, axe):
+    base_url, _app = live_server
+    context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    start_diagnostic(page, base_url, "Ci-dessous SARL")
+    flash = page.locator(".flash", has_text="ci-dessous")
+    box = page.locator(".resume-box")
+    assert flash.is_visible() and box.is_visible()
+    assert box.bounding_box()["y"] - (flash.bounding_box()["y"] + flash.bounding_box()["height"]) < 40
+    assert box.bounding_box()["y"] < 740  # on the first screen of a phone
+    assert_accessible(axe, page)
+    # the next page has no such message: the link goes back to the end of the page
+    answer_visible_questions(page)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator(".step-count")).to_contain_text("Étape 2 sur")
+    assert page.locator("form#section-form").bounding_box()["y"] < page.locator(".resume-box").bounding_box()["y"]
+    context.close()

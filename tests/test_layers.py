@@ -103,6 +103,7 @@ SHIPPED_SCHEMAS = {
     "m006_demo_assessments_index": "7ca7f02dfa4d2e18",
     "m007_stored_scoring": "e195b350e368aabd",
     "m008_assessment_opco": "13e9d4cbd9f8337f",
+    "m009_resume_link_mailed_at": "56362fe34673542d",
 }
 
 

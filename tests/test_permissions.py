@@ -153,6 +153,9 @@ MATRIX: dict[str, list[Case]] = {
     "assess.erase": [Case("GET", with_token("/a/{token}/supprimer"), SME_ONLY),
                      Case("POST", with_token("/a/{token}/supprimer"), (404, 422, 404, 404, 404), data=lambda w: {})],
     "followup.start": [Case("POST", with_token("/a/{token}/suivi"), SME_REDIRECT, data=lambda w: {})],
+    # Mail is off here (no ASSESSOR_SMTP_HOST): nobody can send, not even with the link. With mail on,
+    # only the link sends, to the company's own address (tests/test_resume_mail.py).
+    "resume_mail.send": [Case("POST", with_token("/a/{token}/lien-par-email"), (404,) * 5, data=lambda w: {})],
     "auth.login": [Case("GET", fixed("/conseiller/connexion"), (200, 200, 302, 302, 302)),
                    Case("POST", fixed("/conseiller/connexion"), (302,) * 5,
                         data=lambda w: {"email": "probe@example.org", "password": PASSWORD})],

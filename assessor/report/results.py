@@ -55,7 +55,21 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
         "advice": list(diagnosis.advice), "dont_know": list(diagnosis.dont_know),
         "recommendations": list(diagnosis.recommendations), "readings": list(diagnosis.readings),
         "previous": baseline, "previous_result": diagnosis.baseline_result,
+        "recommendation_groups": recommendation_groups(diagnosis.recommendations),
+        # the floor level's dimension, named beside it (the first of the weakest, as scoring takes it)
+        "weakest": min((d for d in dimensions if d["score"] is not None), key=lambda d: d["score"], default=None),
     }
+
+
+def recommendation_groups(recommendations) -> list[tuple[Any, list[Any]]]:
+    """Return the recommendations grouped by the answer they address (dimension and answer), each
+    group with the reason of its first one, in the order of the ranking: the page says once what the
+    company answered, then what each programme brings."""
+    groups: dict[tuple, tuple[Any, list[Any]]] = {}
+    for recommendation in recommendations:
+        reason = recommendation.reason
+        groups.setdefault((reason.dimension, reason.answer, reason.checklist), (reason, []))[1].append(recommendation)
+    return list(groups.values())
 
 
 def build(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,

@@ -170,3 +170,25 @@ def purge_expired(db: Database, drafts_untouched_since: str, submitted_before: s
         if rows:
             delete_where(db, _EXPIRED, params)
     return rows
+
+
+def claim_link_mail(db: Database, assessment_id: int, now: datetime,
+                    interval_seconds: int) -> tuple[bool, str | None]:
+    """Record that the private link is mailed now, unless it was less than ``interval_seconds`` ago.
+
+    Return whether it may be sent, and the time it was last mailed (for :func:`release_link_mail`
+    if the sending fails). One transaction, so two workers never both send."""
+    with write_transaction(db):
+        row = db.execute("select link_mailed_at from assessments where id = ?", [assessment_id]).fetchone()
+        last = row[0] if row else None
+        if last and (now - datetime.fromisoformat(last)).total_seconds() < interval_seconds:
+            return False, last
+        db.execute("update assessments set link_mailed_at = ? where id = ?",
+                   [now.isoformat(timespec="seconds"), assessment_id])
+    return True, last
+
+
+def release_link_mail(db: Database, assessment_id: int, previous: str | None) -> None:
+    """Give back a claim whose message could not be sent, so that the company may try again."""
+    with write_transaction(db):
+        db.execute("update assessments set link_mailed_at = ? where id = ?", [previous, assessment_id])

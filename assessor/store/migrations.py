@@ -324,3 +324,11 @@ def m008_assessment_opco(db: Database) -> None:
     catalogue are then eligible or not, instead of guessed from the sector (issue 11)."""
     if "opco" not in db["assessments"].columns_dict:
         db["assessments"].add_column("opco", str)
+
+
+@migrations()
+def m009_resume_link_mailed_at(db: Database) -> None:
+    """When the private link was last mailed to the company (web/resume_mail.py): at most once a
+    minute per diagnostic, across workers."""
+    if "link_mailed_at" not in db["assessments"].columns_dict:
+        db["assessments"].add_column("link_mailed_at", str)

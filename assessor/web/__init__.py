@@ -8,6 +8,7 @@ from flask import Flask
 
 from ..domain import i18n
 from ..domain.referential import REGIONS
+from . import resume_mail
 from .http import FormRequest, IdConverter, public_url, security_headers
 from .language import format_day, format_moment, lang, text_helpers
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_moment, "datetime")
     app.add_template_global(public_url)
+    app.add_template_global(resume_mail.mail_to, "resume_mail_to")
 
     @app.template_filter("region_name")
     def region_name(code: str) -> str:

@@ -291,7 +291,7 @@ def _flash_private_link(company: str) -> None:
     # Flashed messages live in the advisor's session cookie: the company's link is shown by the
     # page (its resume box), never put in here.
     flash(_("Diagnostic créé pour %(company)s. Son lien privé, affiché ci-dessous, est à transmettre "
-            "à l'entreprise : lui seul permet d'y revenir.", company=company), "success")
+            "à l'entreprise : lui seul permet d'y revenir.", company=company), "resume")
 
 
 @bp.route("/entretien", methods=["GET", "POST"])

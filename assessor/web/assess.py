@@ -38,7 +38,7 @@ def home():
         profile = form.profile() | {"lang": lang()}
         _assessment_id, token = store.create(get_db(), profile, questionnaire.id, questionnaire.version)
         flash(_("Votre diagnostic est créé. Gardez le lien de reprise affiché ci-dessous : "
-                "il permet d'y revenir à tout moment."), "success")
+                "il permet d'y revenir à tout moment."), "resume")
         return redirect(url_for("assess.section", token=token,
                                 dimension_id=questionnaire.dimensions[0].id))
     status = 422 if form.errors else 200

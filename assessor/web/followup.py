@@ -99,6 +99,6 @@ def start(token: str):
     questionnaire, new_token = start_followup(db, previous)
     # Flashed messages live in the session cookie: the new link is shown by the page, not in here.
     flash(_("Votre nouveau diagnostic est créé : vos résultats seront comparés à votre premier diagnostic. "
-            "Il a son propre lien privé, affiché ci-dessous : conservez-le pour le reprendre."), "success")
+            "Il a son propre lien privé, affiché ci-dessous : conservez-le pour le reprendre."), "resume")
     return redirect(url_for("assess.section", token=new_token, dimension_id=questionnaire.dimensions[0].id))
 
