@@ -328,7 +328,7 @@ def test_text_has_company_level_dimensions_and_programmes(report_app, renders, q
     assert context["recommendations"], "the sample should get recommendations"
     for recommendation in context["recommendations"]:
         assert squeeze(recommendation.entry.name.fr) in text
-        assert squeeze(recommendation.entry.operator) in text
+        assert squeeze(recommendation.entry.operator.fr) in text
     assert squeeze("Je ne sais pas") in text
     assert squeeze(SAMPLE["answers"]["use_cases.priority_problem"]) in text
     assert squeeze(f"{questionnaire.title.fr}, version du 22 novembre 2026") in text  # not its id (issue 14)
