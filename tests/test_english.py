@@ -22,7 +22,7 @@ NAMES = re.compile(r"Cité de l'IA|Medef Lille Métropole|La Mêlée|Mon Compte 
                    r"Fondation Abeona|Collectivité de Corse|GIP Action contre la cybermalveillance|"
                    r"Images & Réseaux|La Réunion Développement|Hauts-de-France Innovation Développement|"
                    r"Bretagne Développement Innovation|Guyane Développement Innovation|Auvergne-Rhône-Alpes Entreprises|"
-                   r"(?<=OPCO \()opérateur de compétences|(?<=OPCO: )opérateur de compétences|Conseil national du numérique|Pays de la Loire|Provence-Alpes-Côte d'Azur|Centre-Val de Loire|Lyon Métropole Saint-Étienne Roanne")
+                   r"Caisse des dépôts|(?<=OPCO \()opérateur de compétences|(?<=OPCO: )opérateur de compétences|Conseil national du numérique|Pays de la Loire|Provence-Alpes-Côte d'Azur|Centre-Val de Loire|Lyon Métropole Saint-Étienne Roanne")
 
 
 class _Text(HTMLParser):
@@ -152,3 +152,16 @@ def test_opco_is_explained_once_on_the_results_and_in_the_report(app, client, la
         report = unescape(reporting.render_html(context, lang))
     if "OPCO" in report:
         assert report.count('<dfn lang="fr">OPCO</dfn>') == 1 and words in report
+
+
+def test_no_french_leaks_into_the_english_report(app):
+    import datetime as dt
+
+    from assessor.report import render as reporting
+    from assessor.report import sample
+
+    with app.app_context():
+        context = sample.sample_context(app, "en", today=dt.date(2026, 12, 2))
+        html = unescape(reporting.render_html(context, "en"))
+    typed = (context["assessment"]["company_name"], context["answers"].get("use_cases.priority_problem") or "")
+    assert not french_in(visible_text(html), typed)
