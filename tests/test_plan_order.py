@@ -49,6 +49,9 @@ def test_the_plan_ranks_ideas_before_testing_one_and_a_quick_win_early():
     test_one = next(i for i, t in enumerate(texts) if t.startswith("Choisissez un cas d'usage simple"))
     assert estimate < test_one
     assert any(item.text.startswith("Faites le point avec les équipes") for item in plan.quick_wins)
+    # the weakest dimension's first step is within 3 months, the test it leads to after
+    assert [i.question_id for i in plan.quick_wins].count("use_cases.identification") == 1
+    assert "use_cases.projects" in [i.question_id for i in plan.next_months]
 
 
 def random_answers(questionnaire, rng):

@@ -159,9 +159,9 @@ def action_plan(questionnaire: Questionnaire, result: Result, lang: str) -> Acti
     The advice that costs the overall score most is chosen (one per question, at most
     MAX_PER_DIMENSION per dimension). It is then ordered by what must come first (the
     questionnaire's ``plan_order.after``), then by effort (``plan_order.quick`` first), then by what
-    it costs. The 3-month quick wins are the first steps in that order (answers that start from
-    little or nothing, or quick advice), one per dimension, never ahead of an advice they depend on;
-    the rest makes the 12-month steps.
+    it costs. The 3-month quick wins are first steps (answers that start from little or nothing, or
+    quick advice), one per dimension, those of the priority dimensions first, never ahead of an advice
+    they depend on; the rest makes the 12-month steps, in the same order.
     """
     order = questionnaire.plan_order
     chosen: list[AdviceItem] = []
@@ -173,16 +173,18 @@ def action_plan(questionnaire: Questionnaire, result: Result, lang: str) -> Acti
             chosen.append(item)
             per_dim[item.dimension] = per_dim.get(item.dimension, 0) + 1
     ordered = _first_things_first(chosen, order)
-    quick, later, quick_dims = [], [], set()
-    for item in ordered:
-        first_step = item.value <= QUICK_WIN_MAX_VALUE or item.question_id in order.quick
-        earlier = order.before(item.question_id)
-        prerequisites_done = all(q in quick for q in ordered if q.question_id in earlier)
-        if first_step and prerequisites_done and len(quick) < MAX_QUICK_WINS and item.dimension not in quick_dims:
-            quick.append(item)
-            quick_dims.add(item.dimension)
-        else:
-            later.append(item)
+    quick: list[AdviceItem] = []
+    # The priority dimensions get their first step within 3 months, then the other quick wins.
+    for in_priorities in (True, False):
+        for item in ordered:
+            if (item not in quick and len(quick) < MAX_QUICK_WINS
+                    and (item.dimension in result.priorities or not in_priorities)
+                    and (item.value <= QUICK_WIN_MAX_VALUE or item.question_id in order.quick)
+                    and all(q.dimension != item.dimension for q in quick)
+                    and all(q in quick for q in ordered if q.question_id in order.before(item.question_id))):
+                quick.append(item)
+    later = [item for item in ordered if item not in quick]
+    quick.sort(key=ordered.index)
     clarify = tuple((qid, questionnaire.question(qid).text.get(lang)) for qid in result.dont_know)
     return ActionPlan(tuple(_plan_item(questionnaire, i, lang) for i in quick),
                       tuple(_plan_item(questionnaire, i, lang) for i in later), clarify)
