@@ -26,8 +26,8 @@ def test_results_name_the_questionnaire_by_its_title_and_day(app, client, lang):
     _, token = create_assessment(app, best_answers(questionnaire), submit=True)
     client.get(f"/langue/{lang}")
     html = unescape(client.get(f"/a/{token}/resultats").get_data(as_text=True))
-    words = {"fr": f"Questionnaire «\u00a0{questionnaire.title.fr}\u00a0», version du {DAYS['fr']}.",
-             "en": f"Questionnaire “{questionnaire.title.en}”, version of {DAYS['en']}."}
+    words = {"fr": f"Questionnaire «\u00a0{questionnaire.title.fr}\u00a0», version 2 du {DAYS['fr']}.",
+             "en": f"Questionnaire “{questionnaire.title.en}”, version 2 of {DAYS['en']}."}
     assert words[lang] in html
     assert f"{questionnaire.id}, version" not in html and f"Questionnaire {questionnaire.id}" not in html
 
@@ -39,6 +39,6 @@ def test_the_report_names_the_questionnaire_by_its_title_and_day(app, lang):
         html = unescape(reporting.render_html(context, lang))
     questionnaire = context["questionnaire"]
     title = questionnaire.title.get(lang)
-    version = "version du" if lang == "fr" else "version of"
+    version = "version 2 du" if lang == "fr" else "version 2 of"
     assert html.count(f"{title}, {version} {DAYS[lang]}") == 2  # the cover and the versions
     assert f"{questionnaire.id}, version" not in html

@@ -331,7 +331,7 @@ def test_text_has_company_level_dimensions_and_programmes(report_app, renders, q
         assert squeeze(recommendation.entry.operator.fr) in text
     assert squeeze("Je ne sais pas") in text
     assert squeeze(SAMPLE["answers"]["use_cases.priority_problem"]) in text
-    assert squeeze(f"{questionnaire.title.fr}, version du 22 novembre 2026") in text  # not its id (issue 14)
+    assert squeeze(f"{questionnaire.title.fr}, version 2 du 22 novembre 2026") in text  # not its id (issue 14)
     assert squeeze(report_app.extensions["assessor.catalogue"].version) in text
 
 
