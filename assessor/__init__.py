@@ -11,7 +11,6 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .domain import i18n
 
 csrf = CSRFProtect()
 babel = Babel()

@@ -22,15 +22,15 @@ _POINTERS = {
         r"\bce\b(?!\s+(que\b|qui\b|qu'|dont\b|sont\b|trimestre\b))",
         r"\b(ceux|celles?|celui|celle)\b(?!\s+(qui|que|qu'|de|des|d'|du|dont|et)\b)",
         # a definite article on a thing named only by the answer: "le test", "la liste"
-        r"\b(le|la|du|au)\s+(test|prototype|déploiement|charte|référent|plan|solution|liste|rôle|budget|"
-        r"partage)\b(?!\s+(de|des|du|d'))",
+        (r"\b(le|la|du|au)\s+(test|prototype|déploiement|charte|référent|plan|solution|liste|rôle|budget|"
+         r"partage)\b(?!\s+(de|des|du|d'))"),
     ],
     "en": [
         r"\bthese\b(?!\s+are\b)",
         r"\bthose\b(?!\s+(who|about|that|of)\b)",
         r"\bthis\b(?!\s+(is|quarter|month|year)\b)",
-        r"\bthe\s+(test|prototype|roll-out|policy|lead|plan|solution|list|role|budget|sharing)\b"
-        r"(?!\s+(of|for)\b)",
+        (r"\bthe\s+(test|prototype|roll-out|policy|lead|plan|solution|list|role|budget|sharing)\b"
+         r"(?!\s+(of|for)\b)"),
     ],
 }
 

@@ -23,7 +23,7 @@ def counter(client, url):
 
 
 @pytest.mark.parametrize("answers_of", [best_answers, worst_answers], ids=["follow-ups asked", "follow-ups skipped"])
-def test_every_page_and_the_review_count_out_of_the_same_total(client, questionnaire, answers_of):
+def test_every_page_and_the_review_count_out_of_the_same_total(client, questionnaire, answers_of):  # noqa: F811
     answers = answers_of(questionnaire)
     total = sum(1 for q in questionnaire.questions if q.scored)
     token = start(client)

@@ -33,8 +33,8 @@ class _Text(HTMLParser):
         self.parts: list[str] = []
         self._skip = 0
 
-    BLOCKS = {"p", "li", "div", "section", "h1", "h2", "h3", "h4", "dt", "dd", "td", "th", "tr", "br", "ul", "ol",
-              "label", "option", "button", "legend", "summary", "title", "figcaption", "caption", "a"}
+    BLOCKS = frozenset({"p", "li", "div", "section", "h1", "h2", "h3", "h4", "dt", "dd", "td", "th", "tr", "br", "ul", "ol",
+              "label", "option", "button", "legend", "summary", "title", "figcaption", "caption", "a"})
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
