@@ -5,20 +5,22 @@ import os
 import zoneinfo
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .domain import i18n
 
 csrf = CSRFProtect()
 babel = Babel()
 
 
 def select_locale() -> str:
-    return i18n.language(session.get("lang"))
+    """The language picked with the switch, else the browser's (issue 14), French by default."""
+    from .web.language import chosen_language
+
+    return chosen_language()
 
 
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:

@@ -232,7 +232,7 @@ def test_the_wrong_and_outdated_entries_are_gone_or_fixed():
     assert all(CATALOGUE.entry(i).is_reading for i in ("france-num-barometre", "cite-ia-barometre",
                                                         "cite-ia-carnets-podcast", "cci-hdf-etude-ia-generative",
                                                         "dreets-occitanie-etude-ia"))
-    assert sum(1 for e in CATALOGUE.entries if e.operator.startswith("Cité de l'IA")) <= 6
+    assert sum(1 for e in CATALOGUE.entries if e.operator.fr.startswith("Cité de l'IA")) <= 6
 
 
 def test_the_regional_edihs_are_named_where_a_source_names_them():

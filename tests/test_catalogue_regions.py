@@ -59,7 +59,7 @@ def test_the_region_has_its_development_or_innovation_agency(region):
 @pytest.mark.parametrize("region", METROPOLITAN)
 def test_the_region_has_its_regional_chamber_of_commerce(region):
     entry = assert_entry_point(ENTRY_POINTS[region][2], region)
-    assert entry.operator.startswith(("CCI", "Chambres de commerce"))
+    assert entry.operator.fr.startswith(("CCI", "Chambres de commerce"))
 
 
 @pytest.mark.parametrize("region", [pytest.param(code, marks=() if ENTRY_POINTS[code][1] else NO_SOURCED_EDIH)

@@ -8,6 +8,7 @@ import pytest
 
 from assessor.web.forms import field_name
 from assessor.domain.questionnaire import latest
+from assessor.domain.scoring import completeness
 from assessor.store import assessments as store
 from tests.factories import best_answers, make_app
 
@@ -487,7 +488,9 @@ def test_the_rule_and_the_missing_list_in_english(client, questionnaire):
     html = unescape(client.get(f"/a/{token}/verification").get_data(as_text=True))
     assert "Some answers are missing before you can submit" in html
     assert f"Step 1: {questionnaire.dimensions[0].title.en}" in html
-    assert "At least 33 of the 41 questions (80%) need an answer; you have answered 0, 33 to go." in html
+    state = completeness(questionnaire, {})  # every scored question of the questionnaire, follow-ups included
+    assert (f"At least {state.required} of the {state.asked} questions (80%) need an answer; "
+            f"you have answered 0, {state.required} to go.") in html
     assert "“Don't know” and “Not applicable” count as answers." in html
     assert "Il manque" not in html and "Étape" not in html
 
@@ -507,8 +510,9 @@ def test_thin_results_stored_before_the_rule_keep_displaying(app, client, versio
 
 def test_the_methodology_page_states_the_rule(client):
     html = unescape(client.get("/methodologie").get_data(as_text=True))
-    assert ("Un diagnostic ne peut être validé que si chaque dimension a au moins une réponse et si au moins "
-            "80\u00a0% des questions posées ont une réponse") in html
+    assert ("Un diagnostic ne peut être validé que si chaque dimension a au moins une réponse, si au moins "
+            "80\u00a0% des questions ont une réponse") in html
+    assert "de même qu'une question de suivi rendue sans objet par une autre réponse" in html
 
 
 @pytest.mark.parametrize("path", ["/a/unknown-token", "/a/unknown-token/s/strategy",

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+
+from assessor.domain.i18n import day
 import yaml
 
 from assessor.report import context as report_context, render as reporting
@@ -328,10 +330,11 @@ def test_text_has_company_level_dimensions_and_programmes(report_app, renders, q
     assert context["recommendations"], "the sample should get recommendations"
     for recommendation in context["recommendations"]:
         assert squeeze(recommendation.entry.name.fr) in text
-        assert squeeze(recommendation.entry.operator) in text
+        assert squeeze(recommendation.entry.operator.fr) in text
     assert squeeze("Je ne sais pas") in text
     assert squeeze(SAMPLE["answers"]["use_cases.priority_problem"]) in text
-    assert squeeze(f"{questionnaire.id}, version {questionnaire.version}") in text
+    assert squeeze(f"{questionnaire.title.fr}, version {questionnaire.version} du "
+                   f"{day(questionnaire.date, 'fr')}") in text  # not its id (issue 14)
     assert squeeze(report_app.extensions["assessor.catalogue"].version) in text
 
 

@@ -210,12 +210,35 @@ def test_dont_know_and_not_applicable_are_answers_hidden_and_free_text_questions
     answers = {"strategy.vision": "dont_know", "strategy.budget": "not_applicable", "strategy.use": "2",
                "data.quality": "no", "data.wish": "Un souhait"}
     state = completeness(MINI, answers)
-    assert (state.asked, state.answered, state.required) == (5, 4, 4)
+    # the follow-up that "no" makes pointless counts as done (issue 14: the total never moves)
+    assert (state.asked, state.answered, state.required, state.skipped) == (6, 5, 5, 1)
     assert state.complete
     assert [d.missing for d in state.dimensions] == [(), ("data.practices",)]
     shown = completeness(MINI, answers | {"data.quality": "yes"})  # the follow-up question is now asked
-    assert (shown.asked, shown.answered, shown.complete) == (6, 4, False)
+    assert (shown.asked, shown.answered, shown.complete, shown.skipped) == (6, 4, False, 0)
     assert shown.dimensions[1].missing == ("data.practices", "data.governance")
+
+
+def test_the_total_is_the_same_before_and_after_follow_up_questions_appear():
+    """Issue 14: "sur 39" on the first pages, "sur 41" on the review, as follow-ups appeared."""
+    questionnaire = max(SHIPPED, key=lambda q: q.version)
+    follow_ups = [q for q in questionnaire.questions if q.show_if and q.scored]
+    assert follow_ups
+    totals = {completeness(questionnaire, {}).asked, completeness(questionnaire, best_answers(questionnaire)).asked,
+              completeness(questionnaire, worst_answers(questionnaire)).asked}
+    assert totals == {sum(1 for q in questionnaire.questions if q.scored)}
+    empty = completeness(questionnaire, {})
+    assert (empty.answered, empty.skipped) == (0, 0)  # waiting follow-ups are not done yet
+
+
+def test_only_dont_know_is_not_enough_for_a_score_and_says_so_before_validation():
+    questionnaire = max(SHIPPED, key=lambda q: q.version)
+    answers = {q.id: "dont_know" for q in questionnaire.questions if q.scored and q.dont_know}
+    state = completeness(questionnaire, answers)
+    assert not state.short_by and not state.empty_dimensions
+    assert not state.scorable and not state.complete
+    one = next(q for q in questionnaire.questions if q.type == "single" and not q.show_if)
+    assert completeness(questionnaire, answers | {one.id: one.options[0].value}).complete
 
 
 def test_one_answer_out_of_the_whole_questionnaire_is_not_a_diagnostic():

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .questionnaire import SIZE_BANDS, Questionnaire, QuestionnaireError, Text, _Checker, _parse_yaml
+from . import i18n
 from .referential import NAF_SECTIONS, OPCOS, REGIONS
 
 KINDS = ("awareness", "training", "certified_training", "diagnostic", "support", "funding", "network",
@@ -32,7 +33,7 @@ _KEYS = {"id", "name", "operator", "kind", "description", "benefit", "regions", 
 class Entry:
     id: str
     name: Text
-    operator: str
+    operator: Text  # a proper name is the same in both languages: written once in the file
     kind: str
     description: Text
     benefit: Text
@@ -74,7 +75,7 @@ class Entry:
         def text(t: Text | None):
             return None if t is None else {"fr": t.fr, "en": t.en}
         return {
-            "id": self.id, "name": text(self.name), "operator": self.operator, "kind": self.kind,
+            "id": self.id, "name": text(self.name), "operator": text(self.operator), "kind": self.kind,
             "description": text(self.description), "benefit": text(self.benefit),
             "regions": list(self.regions), "sizes": list(self.sizes), "sectors": list(self.sectors),
             "dimensions": list(self.dimensions), "levels": list(self.levels), "cost": text(self.cost),
@@ -199,12 +200,17 @@ def parse_catalogue(data: Any, questionnaires: dict[str, Questionnaire],
         if kind not in KINDS:
             c.problem(f"{p}.kind", f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
         operator = raw.get("operator")
-        if not isinstance(operator, str) or not operator.strip():
-            c.problem(f"{p}.operator", "missing operator", "who runs the offer")
+        if isinstance(operator, dict):  # words around the name: "Région Occitanie", "avec l'État"
+            operator = c.text(operator, f"{p}.operator") or Text("", "")
+        elif isinstance(operator, str) and operator.strip():
+            operator = Text(i18n.french_spacing(operator), operator)
+        else:
+            c.problem(f"{p}.operator", "missing operator", "who runs the offer: a name, or {fr: ..., en: ...}")
+            operator = Text("", "")
         entry = Entry(
             id=eid,
             name=c.text(raw.get("name"), f"{p}.name") or Text("", ""),
-            operator=str(operator or ""),
+            operator=operator,
             kind=str(kind),
             description=c.text(raw.get("description"), f"{p}.description") or Text("", ""),
             benefit=c.text(raw.get("benefit"), f"{p}.benefit") or Text("", ""),

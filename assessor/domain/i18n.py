@@ -133,6 +133,20 @@ def moment(value: str | dt.datetime | None, lang: str, tz: ZoneInfo | None = Non
     return gettext(lang, "%(day)s à %(time)s", day=words, time=time)
 
 
+def terms_in(texts, lang: str) -> list[tuple[str, str]]:
+    """Return (term, explanation) for each acronym of ``referential.TERMS`` used in the texts."""
+    words = " ".join(t for t in texts if t)
+    return [(term, label(referential.TERMS, term, lang)) for term in referential.TERMS
+            if re.search(rf"\b{re.escape(term)}\b", words)]
+
+
+# Punctuation put between two values by a template: French spaces it, English does not (issue 14).
+PUNCTUATION = {
+    "fr": {"colon": "\u00a0:", "semicolon": "\u00a0;", "open": "«\u00a0", "close": "\u00a0»"},
+    "en": {"colon": ":", "semicolon": ";", "open": "“", "close": "”"},
+}
+
+
 def helpers(lang: str, tz: ZoneInfo | None = None) -> dict[str, Any]:
     """The template helpers of a language, the same for the web pages and the report: ``label`` (a
     reference table named by its ``referential`` name, and a code), ``text`` (a bilingual text; ``t``
@@ -145,7 +159,7 @@ def helpers(lang: str, tz: ZoneInfo | None = None) -> dict[str, Any]:
         return text(value, lang)
 
     return {"label": table_label, "text": bilingual, "t": bilingual,
-            "day": lambda value, format="long": day(value, lang, format, tz)}
+            "day": lambda value, format="long": day(value, lang, format, tz), "punct": PUNCTUATION[language(lang)]}
 
 
 @functools.cache

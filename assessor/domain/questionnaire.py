@@ -113,6 +113,30 @@ class ChangelogEntry:
 
 
 @dataclass(frozen=True)
+class PlanOrder:
+    """The order of the action plan, as data: what must come first, then what takes least effort.
+
+    ``after`` maps a question to the questions whose advice must come before its own (only ever
+    between advice that is in the plan, transitively); ``quick`` lists the questions whose advice
+    takes days rather than months (a meeting, a rule, a list, a setting).
+    """
+
+    after: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    quick: frozenset[str] = frozenset()
+
+    def before(self, question_id: str) -> frozenset[str]:
+        """Return every question whose advice must come before this one's, directly or not."""
+        seen: set[str] = set()
+        todo = list(self.after.get(question_id, ()))
+        while todo:
+            earlier = todo.pop()
+            if earlier not in seen:
+                seen.add(earlier)
+                todo.extend(self.after.get(earlier, ()))
+        return frozenset(seen)
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     id: str
     version: int
@@ -122,6 +146,15 @@ class Questionnaire:
     dimensions: tuple[Dimension, ...]
     changelog: tuple[ChangelogEntry, ...]
     source: str = ""
+    plan_order: PlanOrder = PlanOrder()
+
+    @property
+    def date(self) -> str:
+        """Return the day of this version, from the changelog (ISO 8601), or ""."""
+        for entry in self.changelog:
+            if entry.version == self.version:
+                return entry.date
+        return ""
 
     @property
     def key(self) -> str:
@@ -297,7 +330,7 @@ def parse_questionnaire(data: Any, source: str = "<questionnaire>") -> Questionn
     """Validate a parsed questionnaire document and build the dataclasses."""
     c = _Checker(source)
     data = c.mapping(data, "(top level)")
-    c.unknown_keys(data, {"id", "version", "title", "changelog", "levels", "targets", "dimensions"}, "")
+    c.unknown_keys(data, {"id", "version", "title", "changelog", "levels", "targets", "dimensions", "plan_order"}, "")
     qid = data.get("id")
     if not isinstance(qid, str) or not _ID.match(qid):
         c.problem("id", f"invalid questionnaire id {qid!r}", "lowercase letters, digits and -")
@@ -325,10 +358,42 @@ def parse_questionnaire(data: Any, source: str = "<questionnaire>") -> Questionn
     levels = _parse_levels(c, data.get("levels"))
     targets = _parse_targets(c, data.get("targets"))
     dimensions = _parse_dimensions(c, data.get("dimensions"))
+    plan_order = _parse_plan_order(c, data.get("plan_order"), {q.id for d in dimensions for q in d.questions})
 
     if c.problems:
         raise QuestionnaireError(c.problems)
-    return Questionnaire(qid, version, title, levels, targets, dimensions, tuple(changelog), source)
+    return Questionnaire(qid, version, title, levels, targets, dimensions, tuple(changelog), source, plan_order)
+
+
+def _parse_plan_order(c: _Checker, raw: Any, known: set[str]) -> PlanOrder:
+    """Read ``plan_order``: ``after`` (question → questions that come first) and ``quick``."""
+    if raw is None:
+        return PlanOrder()
+    raw = c.mapping(raw, "plan_order")
+    c.unknown_keys(raw, {"after", "quick"}, "plan_order")
+
+    def question_ids(value: Any, path: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            c.problem(path, "expected a list of question ids", "e.g. [use_cases.identification]")
+            return ()
+        for i, question_id in enumerate(value):
+            if question_id not in known:
+                c.problem(f"{path}[{i}]", f"unknown question {question_id!r}", "use a question id of this file")
+        return tuple(v for v in value if v in known)
+
+    after: dict[str, tuple[str, ...]] = {}
+    for question_id, earlier in c.mapping(raw.get("after") or {}, "plan_order.after").items():
+        path = f"plan_order.after.{question_id}"
+        if question_id not in known:
+            c.problem(path, f"unknown question {question_id!r}", "use a question id of this file")
+            continue
+        after[str(question_id)] = question_ids(earlier, path)
+    order = PlanOrder(after, frozenset(question_ids(raw.get("quick") or [], "plan_order.quick")))
+    for question_id in after:
+        if question_id in order.before(question_id):
+            c.problem(f"plan_order.after.{question_id}", "comes after itself (a cycle)",
+                      "an advice cannot have to come before itself: remove one link")
+    return order
 
 
 def _parse_levels(c: _Checker, raw: Any) -> tuple[Level, ...]:

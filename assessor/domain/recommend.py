@@ -15,7 +15,7 @@ from typing import Any
 
 from . import eligibility as eligibility_rules
 from .catalogue import Catalogue, Entry
-from .questionnaire import Questionnaire, Text
+from .questionnaire import PlanOrder, Questionnaire, Text
 from .scoring import AdviceItem, Result
 
 MAX_RECOMMENDATIONS = 8
@@ -24,7 +24,7 @@ KIND_REPEAT_PENALTY = 0.6
 QUICK_WIN_MAX_VALUE = 0.34
 MAX_QUICK_WINS = 4
 MAX_LATER_STEPS = 6
-MAX_LATER_PER_DIMENSION = 2
+MAX_PER_DIMENSION = 3
 MAX_READINGS = 4
 # What an SME can act on first comes first: hands-on offers before networks, events and documents.
 KIND_FACTOR = {"diagnostic": 1.0, "support": 1.0, "training": 1.0, "certified_training": 0.95,
@@ -164,25 +164,56 @@ def readings(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profil
 def action_plan(questionnaire: Questionnaire, result: Result, lang: str) -> ActionPlan:
     """Build the plan from the advice of the weakest answers, each tied to its dimension.
 
-    First steps (answers that start from little or nothing) make the 3-month quick wins, one per
-    dimension; the other advice makes the 12-month steps, at most two per dimension.
+    The advice that costs the overall score most is chosen (one per question, at most
+    MAX_PER_DIMENSION per dimension). It is then ordered by what must come first (the
+    questionnaire's ``plan_order.after``), then by effort (``plan_order.quick`` first), then by what
+    it costs. The 3-month quick wins are first steps (answers that start from little or nothing, or
+    quick advice), one per dimension, those of the priority dimensions first, never ahead of an advice
+    they depend on; the rest makes the 12-month steps, in the same order.
     """
-    quick, later, seen_quick_dims = [], [], set()
-    later_per_dim: dict[str, int] = {}
+    order = questionnaire.plan_order
+    chosen: list[AdviceItem] = []
+    per_dim: dict[str, int] = {}
     for item in result.advice:  # sorted by what each answer costs the overall score
-        question = questionnaire.question(item.question_id)
-        dim = questionnaire.dimension(item.dimension)
-        plan_item = PlanItem(dim.id, dim.title.get(lang), question.id, item.text.get(lang))
-        if (item.value <= QUICK_WIN_MAX_VALUE and len(quick) < MAX_QUICK_WINS
-                and dim.id not in seen_quick_dims):
-            quick.append(plan_item)
-            seen_quick_dims.add(dim.id)
-        elif (len(later) < MAX_LATER_STEPS and later_per_dim.get(dim.id, 0) < MAX_LATER_PER_DIMENSION
-              and all(p.question_id != question.id for p in later + quick)):
-            later.append(plan_item)
-            later_per_dim[dim.id] = later_per_dim.get(dim.id, 0) + 1
+        if len(chosen) == MAX_QUICK_WINS + MAX_LATER_STEPS:
+            break
+        if per_dim.get(item.dimension, 0) < MAX_PER_DIMENSION and all(c.question_id != item.question_id for c in chosen):
+            chosen.append(item)
+            per_dim[item.dimension] = per_dim.get(item.dimension, 0) + 1
+    ordered = _first_things_first(chosen, order)
+    quick: list[AdviceItem] = []
+    # The priority dimensions get their first step within 3 months, then the other quick wins.
+    for in_priorities in (True, False):
+        for item in ordered:
+            if (item not in quick and len(quick) < MAX_QUICK_WINS
+                    and (item.dimension in result.priorities or not in_priorities)
+                    and (item.value <= QUICK_WIN_MAX_VALUE or item.question_id in order.quick)
+                    and all(q.dimension != item.dimension for q in quick)
+                    and all(q in quick for q in ordered if q.question_id in order.before(item.question_id))):
+                quick.append(item)
+    later = [item for item in ordered if item not in quick]
+    quick.sort(key=ordered.index)
     clarify = tuple((qid, questionnaire.question(qid).text.get(lang)) for qid in result.dont_know)
-    return ActionPlan(tuple(quick), tuple(later), clarify)
+    return ActionPlan(tuple(_plan_item(questionnaire, i, lang) for i in quick),
+                      tuple(_plan_item(questionnaire, i, lang) for i in later), clarify)
+
+
+def _first_things_first(items: list[AdviceItem], order: PlanOrder) -> list[AdviceItem]:
+    """Order advice so that none comes before one it depends on; ties: quick first, then costliest."""
+    pending = list(items)
+    done: list[AdviceItem] = []
+    while pending:
+        ids = {i.question_id for i in pending}
+        ready = [i for i in pending if not (order.before(i.question_id) & ids)] or pending  # no cycle: checked at load
+        best = min(ready, key=lambda i: (i.question_id not in order.quick, pending.index(i)))
+        pending.remove(best)
+        done.append(best)
+    return done
+
+
+def _plan_item(questionnaire: Questionnaire, item: AdviceItem, lang: str) -> PlanItem:
+    dim = questionnaire.dimension(item.dimension)
+    return PlanItem(dim.id, dim.title.get(lang), item.question_id, item.text.get(lang))
 
 
 def recommend(questionnaire: Questionnaire, catalogue: Catalogue, profile: Profile, result: Result,

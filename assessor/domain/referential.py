@@ -132,3 +132,15 @@ OPCOS: dict[str, tuple[str, str]] = {
     "mobilites": ("OPCO Mobilités", "OPCO Mobilités (transport and mobility)"),
     "opco-sante": ("OPCO Santé (secteur privé de la santé)", "OPCO Santé (private health sector)"),
 }
+
+
+# Acronyms a company may not know, explained once where a page or the report uses them (issue 14).
+# OPCO: 11 approved bodies, one per industry (collective agreement, IDCC), that help fund training
+# (sources: content-review.md #20, startcompetences.com/quel-est-opco-de-mon-entreprise-financement-
+# formation-apprentissage/, gref-bretagne.com, read 2026-12-01).
+TERMS: dict[str, tuple[str, str]] = {
+    "OPCO": ("opérateur de compétences, l'organisme de votre branche professionnelle (il dépend de votre convention "
+             "collective) qui peut financer une partie des formations de vos salariés",
+             "opérateur de compétences, the training body of your industry (it depends on your collective "
+             "agreement) that can fund part of your employees' training"),
+}

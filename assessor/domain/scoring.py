@@ -9,9 +9,12 @@
 - The level comes from the thresholds in the questionnaire; the floor level is the level of the
   weakest dimension.
 - Priorities are the dimensions furthest below the target for the company's size, weighted.
-- A diagnostic is complete enough to be validated when every dimension has at least one answer and
-  at least 80 % of the visible scored questions have one ("Je ne sais pas" and "Non concerné"
-  count): a result built on a handful of answers would say nothing about the company.
+- A diagnostic is complete enough to be validated when every dimension has at least one answer, at
+  least 80 % of the scored questions have one ("Je ne sais pas" and "Non concerné" count, and so
+  does a follow-up question that an answer makes pointless), and one answer at least describes the
+  company's situation (a score needs one): a result built on a handful of answers would say nothing
+  about the company. The count is over every scored question, follow-ups included, so that it does
+  not change from page to page as follow-up questions appear.
 """
 from __future__ import annotations
 
@@ -103,16 +106,24 @@ class DimensionCompleteness:
     asked: int  # visible scored questions
     answered: int  # of which have an answer, "Je ne sais pas" and "Non concerné" included
     missing: tuple[str, ...]  # ids of the asked questions without an answer, in questionnaire order
+    skipped: int = 0  # follow-up questions that an answer makes pointless (not asked, counted as done)
+    pending: int = 0  # follow-up questions waiting for the answer they depend on
 
 
 @dataclass(frozen=True)
 class Completeness:
     """How far a diagnostic is from the validation rule (see :func:`completeness`)."""
 
-    asked: int
-    answered: int
+    asked: int  # every scored question, follow-ups included: the same total on every page
+    answered: int  # answers given, plus the follow-ups that an answer makes pointless
     required: int  # answers needed for the share rule
     dimensions: tuple[DimensionCompleteness, ...]
+    scorable: bool = True  # at least one answer is neither "Je ne sais pas" nor "Non concerné"
+
+    @property
+    def skipped(self) -> int:
+        """Return how many follow-up questions do not apply, given the answers."""
+        return sum(d.skipped for d in self.dimensions)
 
     @property
     def empty_dimensions(self) -> tuple[str, ...]:
@@ -126,7 +137,7 @@ class Completeness:
 
     @property
     def complete(self) -> bool:
-        return not self.short_by and not self.empty_dimensions
+        return not self.short_by and not self.empty_dimensions and self.scorable
 
 
 def has_answer(value: Any) -> bool:
@@ -136,18 +147,37 @@ def has_answer(value: Any) -> bool:
 def completeness(questionnaire: Questionnaire, answers: dict[str, Any]) -> Completeness:
     """Tell whether the answers are enough to validate the diagnostic, and what is missing.
 
-    The rule: every dimension has at least one answer, and at least ``MIN_ANSWERED_PERCENT`` % of
-    the visible scored questions have one. "Je ne sais pas" and "Non concerné" are answers; free
-    text is not scored and not counted; a question hidden by its condition is not asked.
+    The rule: every dimension has at least one answer, at least ``MIN_ANSWERED_PERCENT`` % of the
+    scored questions have one, and one answer at least is not "Je ne sais pas" or "Non concerné".
+    "Je ne sais pas" and "Non concerné" are answers; free text is not scored and not counted; a
+    follow-up question that an answer makes pointless counts as answered (its condition was
+    answered); one waiting for the answer it depends on counts as not answered yet.
     """
     dimensions = []
     for dimension in questionnaire.dimensions:
-        asked = [q for q in dimension.questions if q.scored and is_visible(questionnaire, q, answers)]
+        scored = [q for q in dimension.questions if q.scored]
+        asked = [q for q in scored if is_visible(questionnaire, q, answers)]
         missing = tuple(q.id for q in asked if not has_answer(answers.get(q.id)))
-        dimensions.append(DimensionCompleteness(dimension.id, len(asked), len(asked) - len(missing), missing))
-    asked_total = sum(d.asked for d in dimensions)
-    required = -(-asked_total * MIN_ANSWERED_PERCENT // 100)  # rounded up, in integers: no float edge
-    return Completeness(asked_total, sum(d.answered for d in dimensions), required, tuple(dimensions))
+        waiting = sum(1 for q in scored if q not in asked and _waiting(questionnaire, q, answers))
+        dimensions.append(DimensionCompleteness(dimension.id, len(asked), len(asked) - len(missing), missing,
+                                                len(scored) - len(asked) - waiting, waiting))
+    total = sum(d.asked + d.skipped + d.pending for d in dimensions)
+    required = -(-total * MIN_ANSWERED_PERCENT // 100)  # rounded up, in integers: no float edge
+    scorable = any(has_answer(answers.get(q.id)) and answers.get(q.id) not in (DONT_KNOW, NOT_APPLICABLE)
+                   for d in questionnaire.dimensions for q in d.questions
+                   if q.scored and is_visible(questionnaire, q, answers))
+    return Completeness(total, sum(d.answered + d.skipped for d in dimensions), required, tuple(dimensions),
+                        scorable)
+
+
+def _waiting(questionnaire: Questionnaire, question: Question, answers: dict[str, Any]) -> bool:
+    """Tell whether a hidden follow-up question waits for the answer it depends on (none yet)."""
+    while question.show_if is not None:
+        controller = questionnaire.question(question.show_if.question)
+        if is_visible(questionnaire, controller, answers):  # then its answer hides the question, or its lack
+            return not has_answer(answers.get(controller.id))
+        question = controller
+    return False
 
 
 def _round(value: float | None) -> float | None:

@@ -49,7 +49,13 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
     )
     fields = {field.name: getattr(diagnosis, field.name) for field in dataclasses.fields(diagnosis)
               if field.name != "chain"}  # the advisor's file shows the chain its reader may see
+    lang = str(get_locale() or "fr")
+    shown = [p.text for p in diagnosis.plan.quick_wins + diagnosis.plan.next_months] + [
+        i18n.text(part, lang) for r in diagnosis.recommendations
+        for part in (r.entry.name, r.entry.operator, r.entry.description, r.entry.cost)] + [
+        item.text.get(lang) for _question, item in diagnosis.advice]
     return fields | {
+        "terms": i18n.terms_in(shown, lang),
         "diagnosis": diagnosis, "radar": radar,
         "dimensions": list(dimensions), "priorities": list(diagnosis.priorities),
         "advice": list(diagnosis.advice), "dont_know": list(diagnosis.dont_know),

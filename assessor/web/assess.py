@@ -100,13 +100,14 @@ def section(token: str, dimension_id: str):
         hidden={q.id for q in dimension.questions
                 if q.show_if and questionnaire.question(q.show_if.question).dimension != dimension.id
                 and not is_visible(questionnaire, q, merged)},
-        answered=_answered_count(questionnaire, stored),
+        answered=_answered_count(questionnaire, merged),
     ), status
 
 
 def _answered_count(questionnaire: Questionnaire, answers: dict) -> tuple[int, int]:
-    visible = [q for q in questionnaire.questions if q.scored and is_visible(questionnaire, q, answers)]
-    return sum(1 for q in visible if q.id in answers), len(visible)
+    """Return (done, total) as the validation rule counts them: the same total on every page."""
+    state = completeness(questionnaire, answers)
+    return state.answered, state.asked
 
 
 def _next_url(token: str, questionnaire: Questionnaire, dimension, action: str | None) -> str:
@@ -137,7 +138,7 @@ def review(token: str):
     answers = store.answers(get_db(), assessment["id"])
     state = completeness(questionnaire, answers)
     return render_template("review.html", assessment=assessment, questionnaire=questionnaire,
-                           answers=answers, token=token, answered=_answered_count(questionnaire, answers),
+                           answers=answers, token=token, answered=(state.answered, state.asked),
                            visible=lambda q: is_visible(questionnaire, q, answers),
                            words=lambda q: answer_words(q, answers.get(q.id), lang()),
                            steps=len(questionnaire.dimensions), completeness=state,
@@ -159,7 +160,11 @@ def what_is_left(questionnaire: Questionnaire, state: Completeness) -> str:
                        "vous avez répondu à %(answered)d, il en reste %(missing)d.",
                        required=state.required, asked=state.asked, percent=MIN_ANSWERED_PERCENT,
                        answered=state.answered, missing=state.short_by))
-    parts.append(_("« Je ne sais pas » et « Non concerné » comptent comme des réponses."))
+    if not state.scorable and state.answered > state.skipped:  # answers, but none that gives a score
+        parts.append(_("Toutes vos réponses sont « Je ne sais pas » ou « Non concerné » : choisissez une autre "
+                       "réponse à au moins une question pour obtenir un score."))
+    else:
+        parts.append(_("« Je ne sais pas » et « Non concerné » comptent comme des réponses."))
     return " ".join(parts)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 
 from ..domain import i18n
@@ -14,9 +14,31 @@ from .. import config as settings
 
 bp = Blueprint("web", __name__)
 
+# The switch is remembered for a year in its own cookie: the session cookie ends with the browser.
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
 
 def lang() -> str:
     return str(get_locale() or "fr")
+
+
+def chosen_language() -> str:
+    """Return the language of the request: the one picked with the switch (this visit, then
+    remembered), else the browser's first supported one (``Accept-Language``), else French."""
+    if not has_request_context():
+        return i18n.SOURCE_LANGUAGE
+    picked = session.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if picked in i18n.LANGUAGES:
+        return picked
+    return request.accept_languages.best_match(i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE)
+
+
+@bp.after_app_request
+def _vary_on_language(response):
+    """A page's language depends on these headers: caches must not serve one reader's to another."""
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
 
 
 @bp.route("/langue/<code>", methods=["GET", "POST"])
@@ -27,10 +49,13 @@ def set_language(code: str):
     URL, a private link would be written to every access log. A plain link (GET) switches too and
     opens the home page: ``/langue/en`` is the site in English.
     """
+    target = request.form.get("next") if request.method == "POST" else None
+    response = redirect(target if is_safe_next(target) else url_for("assess.home"))
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.form.get("next") if request.method == "POST" else None
-    return redirect(target if is_safe_next(target) else url_for("assess.home"))
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
 
 
 def format_day(value: str | dt.date | None, format: str = "long") -> str:
