@@ -27,6 +27,8 @@ _ENV = {
     "ASSESSOR_RETENTION_DAYS": ("RETENTION_DAYS", int),
     "ASSESSOR_PUBLIC_URL": ("PUBLIC_URL", str),
     "ASSESSOR_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()]),
+    "ASSESSOR_REDIS_URL": ("REDIS_URL", str),
+    "ASSESSOR_QUEUE_IMMEDIATE": ("QUEUE_IMMEDIATE", lambda v: v.lower() in ("1", "true", "yes")),
 }
 
 # The data controller (GDPR article 13): the organisation that deploys assessor, shown on the
@@ -87,6 +89,12 @@ def defaults(instance_path: str) -> dict:
         # follow-ups that measure its effect (CNIL: no longer than the purpose needs).
         "RETENTION_DRAFT_DAYS": 183,
         "RETENTION_DAYS": 3 * 365,
+        # The task queue (jobs/queue.py): Huey on this SQLite file, or on Redis when REDIS_URL is set
+        # (render workers on other machines; rendered reports then go through Redis too).
+        "QUEUE_DATABASE": os.path.join(instance_path, "queue.sqlite3"),
+        "REDIS_URL": None,
+        # Run each job inside the request that asks for it, without a worker. None: on when TESTING.
+        "QUEUE_IMMEDIATE": None,
     }
 
 
