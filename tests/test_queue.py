@@ -164,9 +164,9 @@ def test_a_job_interrupted_by_a_dead_worker_is_queued_again_when_a_worker_starts
     task = huey.dequeue()  # a worker took it, then died (kill -9) before the render ended
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    key = task.args[2]
-    huey.put("report:" + key, {"state": jobs.RUNNING, "assessment_id": _id, "lang": "fr", "at": time.time(),
-                               "host": os.uname().nodename, "pid": dead.pid})
+    job = task.args[0]
+    huey.put("report:" + job["key"], {"state": jobs.RUNNING, "job": job, "at": time.time(),
+                                      "host": os.uname().nodename, "pid": dead.pid})
     assert huey.pending_count() == 0
     assert client.get(f"/a/{token}/rapport.pdf").status_code == 202  # still "running": not queued twice
     assert huey.pending_count() == 0
@@ -182,21 +182,20 @@ def test_a_job_whose_worker_vanished_elsewhere_is_queued_again_when_asked(tmp_pa
     _id, token = validated(app, client)
     huey = jobs_queue.queue(app)
     task = huey.dequeue()
-    huey.put("report:" + task.args[2], {"state": jobs.RUNNING, "assessment_id": _id, "lang": "fr",
-                                        "at": time.time() - jobs.STALE_SECONDS[jobs.RUNNING] - 1,
-                                        "host": "render-2.example", "pid": 1})
+    huey.put("report:" + task.args[0]["key"], {"state": jobs.RUNNING, "job": task.args[0],
+                                               "at": time.time() - jobs.STALE_SECONDS[jobs.RUNNING] - 1,
+                                               "host": "render-2.example", "pid": 1})
     assert client.get(f"/a/{token}/rapport.pdf").status_code == 202
     assert huey.pending_count() == 1 and run_jobs(app) == 1
     assert client.get(f"/a/{token}/rapport.pdf").status_code == 200
 
 
-def test_a_job_for_an_erased_diagnostic_renders_nothing(tmp_path, renders):
+def test_a_job_for_a_diagnostic_erased_meanwhile_renders_nothing(tmp_path, renders):
     app = queued_app(tmp_path)
     client = app.test_client()
     assessment_id, token = validated(app, client)
-    database = connect(app.config["DATABASE"])
-    store.delete(database, assessment_id)
-    database.close()
+    erased = client.post(f"/a/{token}/supprimer", data={"confirm": "y"})
+    assert erased.status_code == 302
     assert run_jobs(app) == 1 and renders == []
     assert not list((tmp_path / "report-cache").glob("*/*.pdf"))
 

@@ -31,4 +31,7 @@ def worker_command(workers: int, periodic: bool) -> None:
     render.renderer()
     backend = "Redis" if current_app.config.get("REDIS_URL") else current_app.config["QUEUE_DATABASE"]
     click.echo(f"==> render worker on {backend} ({workers} thread(s), Ctrl+C to stop)", err=True)
-    huey.create_consumer(workers=workers, periodic=periodic, worker_type="thread").run()
+    # On SQLite the workers poll the queue: at most every half second, so that a report asked for
+    # while they were idle starts at once (Huey's default backs off to 10 s); Redis blocks instead.
+    huey.create_consumer(workers=workers, periodic=periodic, worker_type="thread", initial_delay=0.05,
+                         backoff=1.15, max_delay=0.5).run()

@@ -7,6 +7,8 @@ too, with an expiry, so that web and render machines share nothing else.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app
@@ -17,6 +19,8 @@ from ..store.db import create_private
 NAME = "assessor"
 # Redis keys of the rendered reports: <prefix><assessment id>:<cache key>.
 REDIS_REPORT_PREFIX = "assessor:report:"
+# Queue keys noting an erased assessment: a render of it in flight is thrown away.
+ERASED = "erased:"
 
 
 def build(config: dict[str, Any]) -> Huey:
@@ -46,7 +50,7 @@ def queue(app: Flask | None = None) -> Huey:
     return (app or current_app).extensions["assessor.queue"]
 
 
-def report_cache(app: Flask | None = None):
+def report_cache(app: Flask | None = None) -> "ErasingCache":
     """Return where this application keeps rendered reports: a folder, or Redis with an expiry."""
     app = app or current_app
     if app.config.get("REDIS_URL"):
@@ -56,10 +60,38 @@ def report_cache(app: Flask | None = None):
 
             cache = app.extensions["assessor.redis-cache"] = RedisReportCache(
                 redis.Redis.from_url(app.config["REDIS_URL"]))
-        return cache
-    from ..report.cache import ReportCache
+    else:
+        from ..report.cache import ReportCache
 
-    return ReportCache(app.config["REPORT_CACHE_DIR"])
+        cache = ReportCache(app.config["REPORT_CACHE_DIR"])
+    return ErasingCache(cache, queue(app))
+
+
+class ErasingCache:
+    """A report cache whose erasures are also noted in the queue (``erased:<id>``), so that a render
+    already queued or running for that assessment does not put its report back afterwards."""
+
+    def __init__(self, cache, huey: Huey):
+        self.cache, self.huey = cache, huey
+
+    def get(self, assessment_id: int, key: str) -> bytes | None:
+        return self.cache.get(assessment_id, key)
+
+    def put(self, assessment_id: int, key: str, pdf: bytes) -> None:
+        self.cache.put(assessment_id, key, pdf)
+
+    def prune(self, max_age_days: float) -> int:
+        return self.cache.prune(max_age_days)
+
+    def forget(self, assessment_id: int) -> int:
+        self.huey.put(f"{ERASED}{int(assessment_id)}", time.time())
+        return self.cache.forget(assessment_id)
+
+    def forget_many(self, assessment_ids: Iterable[int]) -> int:
+        ids = [int(assessment_id) for assessment_id in assessment_ids]
+        for assessment_id in ids:
+            self.huey.put(f"{ERASED}{assessment_id}", time.time())
+        return self.cache.forget_many(ids)
 
 
 class RedisReportCache:

@@ -182,18 +182,35 @@ PRUNE_AFTER_DAYS = 2
 def report_key(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
                today: dt.date | None = None) -> str:
     """Return the cache key of an assessment's report as it would be rendered now (no rendering)."""
-    return _key_and_inputs(db, assessment, questionnaire, report_lang(lang), today)[0]
+    return report_inputs(db, assessment, questionnaire, lang, today)[0]
 
 
-def _key_and_inputs(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
-                    today: dt.date | None) -> tuple[str, DiagnosisInputs, dt.date]:
+def report_inputs(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
+                  today: dt.date | None = None) -> tuple[str, DiagnosisInputs, dt.date]:
+    """Return the report's cache key, and the inputs and day it hashes: all a render needs from the
+    store, so that a render worker on another machine needs no database."""
     app = current_app
+    lang = report_lang(lang)
     today = today or clock.today(settings.zone())
     inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
     key = cache_key(inputs, questionnaire, app.extensions["assessor.catalogue"], lang, today,
                     _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
                     default_reports_dir())
     return key, inputs, today
+
+
+def render_report(inputs: DiagnosisInputs, questionnaire: Questionnaire, lang: str, today: dt.date) -> bytes:
+    """Render the report of these inputs (WeasyPrint: in a render worker, or in immediate mode)."""
+    app = current_app
+    lang = report_lang(lang)
+    started = time.perf_counter()
+    with force_locale(lang):
+        context = diagnosis_context(build_diagnosis(inputs, questionnaire, app.extensions["assessor.catalogue"],
+                                                    lang, today), today)
+    pdf = render.render_pdf(context, lang)
+    app.logger.info("report of assessment %s (%s) rendered in %.0f ms, %d KB", inputs.assessment["id"], lang,
+                    (time.perf_counter() - started) * 1000, len(pdf) // 1024)
+    return pdf
 
 
 def report_for(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
@@ -207,17 +224,10 @@ def report_for(db: Database, assessment: dict[str, Any], questionnaire: Question
         cache); by default the folder ``REPORT_CACHE_DIR``.
     """
     lang = report_lang(lang)
-    app = current_app
-    key, inputs, today = _key_and_inputs(db, assessment, questionnaire, lang, today)
-    cache = cache if cache is not None else ReportCache(app.config["REPORT_CACHE_DIR"])
+    key, inputs, today = report_inputs(db, assessment, questionnaire, lang, today)
+    cache = cache if cache is not None else ReportCache(current_app.config["REPORT_CACHE_DIR"])
     pdf = cache.get(assessment["id"], key)
     if pdf is None:
-        started = time.perf_counter()
-        with force_locale(lang):  # the same inputs: no second read of the store
-            context = diagnosis_context(build_diagnosis(inputs, questionnaire, app.extensions["assessor.catalogue"],
-                                                        lang, today), today)
-        pdf = render.render_pdf(context, lang)
+        pdf = render_report(inputs, questionnaire, lang, today)
         cache.put(assessment["id"], key, pdf)
-        app.logger.info("report of assessment %s (%s) rendered in %.0f ms, %d KB", assessment["id"], lang,
-                        (time.perf_counter() - started) * 1000, len(pdf) // 1024)
     return pdf
