@@ -263,3 +263,23 @@ print("weasyprint" in sys.modules)
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_the_worker_command_refuses_an_immediate_queue(app):
+    result = app.test_cli_runner().invoke(args=["worker"])
+    assert result.exit_code != 0 and "immediate mode" in result.output
+
+
+def test_the_queue_follows_the_settings(tmp_path):
+    from huey import RedisHuey, SqliteHuey
+
+    sqlite = jobs_queue.build({"QUEUE_DATABASE": str(tmp_path / "queue.sqlite3"), "QUEUE_IMMEDIATE": False})
+    assert isinstance(sqlite, SqliteHuey) and not sqlite.immediate
+    assert oct((tmp_path / "queue.sqlite3").stat().st_mode & 0o777) == "0o600"
+    redis_queue = jobs_queue.build({"REDIS_URL": "redis://127.0.0.1:1/0", "QUEUE_IMMEDIATE": False})
+    assert isinstance(redis_queue, RedisHuey)  # nothing connects before a job is queued
+    assert jobs_queue.build({"QUEUE_DATABASE": str(tmp_path / "q2"), "TESTING": True}).immediate
+    from assessor import config
+
+    assert config.from_environment({"ASSESSOR_REDIS_URL": "redis://r:6379/0", "ASSESSOR_QUEUE_IMMEDIATE": "1"}) == {
+        "REDIS_URL": "redis://r:6379/0", "QUEUE_IMMEDIATE": True}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import click
 from flask import current_app
@@ -27,8 +28,16 @@ def worker_command(workers: int, periodic: bool) -> None:
     logging.getLogger("huey").addHandler(handler)
     logging.getLogger("huey").setLevel(logging.INFO)
     current_app.logger.setLevel(logging.INFO)  # "report of assessment 12 (fr) rendered in 850 ms"
-    # WeasyPrint, the stylesheet and the fonts are loaded now, not by the first report a person awaits.
-    render.renderer()
+    # WeasyPrint, the stylesheet and the fonts are loaded now, and the sample report rendered once
+    # (layout code and font caches warm), not by the first report a person awaits.
+    started = time.perf_counter()
+    try:
+        from ..report.sample import sample_context
+
+        render.render_pdf(sample_context(current_app._get_current_object(), "fr"), "fr")  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a worker that cannot warm up still tries the real reports
+        current_app.logger.exception("the render worker could not render the sample report to warm up")
+    current_app.logger.info("render worker warmed up in %.1f s", time.perf_counter() - started)
     backend = "Redis" if current_app.config.get("REDIS_URL") else current_app.config["QUEUE_DATABASE"]
     click.echo(f"==> render worker on {backend} ({workers} thread(s), Ctrl+C to stop)", err=True)
     # On SQLite the workers poll the queue: at most every half second, so that a report asked for
