@@ -62,8 +62,9 @@ from assessor.store import assessments as store  # noqa: E402
 # "PDF" is each request of the download link (the file, or "in preparation" while a render worker
 # renders it); "PDF ready" is the whole wait of the company, from its click to the file.
 STEPS = ("home", "profile", "section GET", "section POST", "review", "validate", "results", "PDF", "PDF ready")
-# The "in preparation" page reloads itself every REFRESH seconds (web/reports.py): the same here.
-REFRESH = 1.0
+# The "in preparation" page's script asks again after 1 s, then 1.5 times longer each time, at most
+# every 5 s (static/app.js): the same here.
+REFRESH, REFRESH_BACKOFF, REFRESH_MAX = 1.0, 1.5, 5.0
 # Markup in what a company types: pages must show it as text. Its raw form is searched in every page.
 PAYLOAD = "<script>alert('assessor')</script>"
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|'
@@ -418,18 +419,20 @@ def run_journey(base_url: str, questionnaire: Questionnaire, journey: Journey, r
 def download(browser: Browser, token: str, deadline: float) -> float:
     """Click "Télécharger le rapport" and wait as the "in preparation" page does (202: again a
     second later) until the PDF comes; record and return the whole wait."""
-    started = time.perf_counter()
+    started, pause = time.perf_counter(), REFRESH
     while True:
         status, headers, content = browser.request("PDF", "GET", f"/a/{token}/rapport.pdf", expect=(200, 202))
         if status == 200:
             break
-        if time.monotonic() + REFRESH > deadline:
+        if time.monotonic() + pause > deadline:
             raise Stop("deadline")
-        time.sleep(REFRESH)
+        time.sleep(pause)
+        pause = min(REFRESH_MAX, pause * REFRESH_BACKOFF)
     if not content.startswith(b"%PDF-") or headers.get("content-type") != "application/pdf":
         raise Stop("the report is not a PDF")
     waited = time.perf_counter() - started
-    browser.recorder.record("PDF ready", "served", waited)
+    with browser.recorder.lock:  # a wait, not a request: no status of its own
+        browser.recorder.times["PDF ready"].append(waited)
     return waited
 
 

@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -208,6 +209,11 @@ def main() -> int:
         server.stop()
         if worker:
             worker.stop()
+            renders = [int(n) for n in re.findall(r"rendered in (\d+) ms", worker.log.read_text(errors="replace"))]
+            if renders:
+                print(f"renders by the worker: {len(renders)} (the companies asked for {2 * args.runs + args.burst}), "
+                      f"median {statistics.median(renders)} ms, max {max(renders)} ms; load average "
+                      f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}")
         logged = server.logged_problems() + (worker.logged_problems() if worker else collections.Counter())
         shutil.rmtree(workdir, ignore_errors=True)
     print("server and worker logs: " + (", ".join(f"{n} × {what}" for what, n in logged.items()) or "no error"))

@@ -127,12 +127,16 @@
     var reportStatus = document.getElementById("report-status");
     var reportLink = document.getElementById("report-link");
     var deadline = Date.now() + 60000;
+    // 1 s, then 1.5 times longer, at most 5 s: a workshop's companies waiting together must not
+    // keep the web workers from the pages (nor the render worker from their reports).
+    var pause = 1000;
     var again = function () {
       if (Date.now() > deadline) { // never a wait without end: say so, offer to try again
         reportStatus.textContent = pending.dataset.slow;
         reportLink.textContent = pending.dataset.retry;
       } else {
-        setTimeout(poll, 1000);
+        setTimeout(poll, pause);
+        pause = Math.min(5000, pause * 1.5);
       }
     };
     var poll = function () {
