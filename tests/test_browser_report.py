@@ -3,8 +3,10 @@ waits and starts the download; without, it reloads itself and the last reload do
 after a failed render it says so. The queue has no worker here: the test runs the jobs itself."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -62,7 +64,7 @@ def test_the_page_waits_for_the_report_then_downloads_it(queued_server, browser,
             pass
         worker.join()
         assert download.value.suggested_filename == f"diagnostic-ia-{_id}.pdf"
-        assert open(download.value.path(), "rb").read() == FAKE_PDF
+        assert Path(download.value.path()).read_bytes() == FAKE_PDF
         if javascript:
             assert "le téléchargement a commencé" in page.locator("#report-status").inner_text()
     finally:
@@ -80,15 +82,12 @@ def test_after_a_failed_render_the_page_says_so_and_the_button_tries_again(queue
         return FAKE_PDF
 
     monkeypatch.setattr(reporting, "render_pdf", flaky)
-    app.extensions["assessor.queue"].immediate = False
     _id, token = create_assessment(app, {"strategy.owner": "nobody"}, submit=True)
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     try:
         assert page.goto(f"{base_url}/a/{token}/rapport.pdf").status == 202
         huey = jobs_queue.queue(app)
-        import datetime as dt
-
         later = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(minutes=5)
         for _attempt in range(3):  # the render and its two retries, all failing
             task = huey.dequeue() or huey.read_schedule(later)[0]
@@ -99,6 +98,6 @@ def test_after_a_failed_render_the_page_says_so_and_the_button_tries_again(queue
         run_jobs_later(app, 1.0)
         with page.expect_download(timeout=20_000) as download:
             page.get_by_role("link", name="Réessayer").click()
-        assert open(download.value.path(), "rb").read() == FAKE_PDF
+        assert Path(download.value.path()).read_bytes() == FAKE_PDF
     finally:
         context.close()
