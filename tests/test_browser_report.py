@@ -48,7 +48,7 @@ def run_jobs_later(app, seconds: float = 1.5) -> threading.Thread:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with JavaScript", "without JavaScript"])
-def test_the_page_waits_for_the_report_then_downloads_it(queued_server, browser, axe, javascript):
+def test_the_page_waits_for_the_report_then_downloads_it(queued_server, browser, axe, javascript):  # noqa: F811
     base_url, app = queued_server
     _id, token = create_assessment(app, {"strategy.owner": "nobody"}, submit=True)
     context = browser.new_context(java_script_enabled=javascript, accept_downloads=True)
@@ -71,7 +71,8 @@ def test_the_page_waits_for_the_report_then_downloads_it(queued_server, browser,
         context.close()
 
 
-def test_after_a_failed_render_the_page_says_so_and_the_button_tries_again(queued_server, browser, monkeypatch):
+def test_after_a_failed_render_the_page_says_so_and_the_button_tries_again(queued_server, browser,  # noqa: F811
+                                                                           monkeypatch):
     base_url, app = queued_server
     failures = {"left": 3}
 

@@ -17,8 +17,6 @@ import pytest
 from assessor.jobs import queue as jobs_queue
 from assessor.jobs import reports as jobs
 from assessor.report import render as reporting
-from assessor.store import assessments as store
-from assessor.store.db import connect
 from tests.factories import ROOT, best_answers, create_assessment, make_app
 
 FAKE_PDF = b"%PDF-1.7\n% rendered by a fake renderer\n%%EOF\n"
@@ -239,7 +237,6 @@ sys.path.insert(0, {str(ROOT)!r})
 from tests.factories import best_answers, create_assessment, make_app
 from assessor.jobs import queue
 from assessor.report import cache
-from assessor.store.db import connect
 from assessor.store import assessments
 
 app = make_app(__import__("pathlib").Path({str(tmp_path)!r}), QUEUE_IMMEDIATE=False, WTF_CSRF_ENABLED=False)
