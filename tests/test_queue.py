@@ -238,6 +238,7 @@ from tests.factories import best_answers, create_assessment, make_app
 from assessor.jobs import queue
 from assessor.report import cache
 from assessor.store import assessments
+from assessor.store.db import connect
 
 app = make_app(__import__("pathlib").Path({str(tmp_path)!r}), QUEUE_IMMEDIATE=False, WTF_CSRF_ENABLED=False)
 client = app.test_client()
