@@ -8,4 +8,4 @@ check:          ## validate the questionnaires and the catalogue
 	scripts/setup.sh && FLASK_APP=assessor .venv/bin/flask questionnaires check && FLASK_APP=assessor .venv/bin/flask catalogue check
 bench:          ## run the benchmarks
 	scripts/setup.sh --test && .venv/bin/python bench/report.py && .venv/bin/python bench/advisor.py
-	.venv/bin/python bench/diagnosis.py && .venv/bin/python bench/load.py
+	.venv/bin/python bench/diagnosis.py && .venv/bin/python bench/load.py && .venv/bin/python bench/ready.py

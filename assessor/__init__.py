@@ -71,6 +71,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     finally:
         database.close()
 
+    from .jobs import queue
+
+    queue.init_app(app)  # the task queue (no connection, no WeasyPrint: jobs run in workers)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 

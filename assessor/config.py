@@ -33,6 +33,8 @@ _ENV = {
     "ASSESSOR_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
     "ASSESSOR_SMTP_FROM": ("SMTP_FROM", str),
     "ASSESSOR_SMTP_TLS": ("SMTP_TLS", str),
+    "ASSESSOR_REDIS_URL": ("REDIS_URL", str),
+    "ASSESSOR_QUEUE_IMMEDIATE": ("QUEUE_IMMEDIATE", lambda v: v.lower() in ("1", "true", "yes")),
 }
 
 # The data controller (GDPR article 13): the organisation that deploys assessor, shown on the
@@ -105,6 +107,12 @@ def defaults(instance_path: str) -> dict:
         # The private link is mailed at most once in this many seconds per diagnostic, so that the
         # button cannot flood the company's mailbox.
         "RESUME_MAIL_INTERVAL": 60,
+        # The task queue (jobs/queue.py): Huey on this SQLite file, or on Redis when REDIS_URL is set
+        # (render workers on other machines; rendered reports then go through Redis too).
+        "QUEUE_DATABASE": os.path.join(instance_path, "queue.sqlite3"),
+        "REDIS_URL": None,
+        # Run each job inside the request that asks for it, without a worker. None: on when TESTING.
+        "QUEUE_IMMEDIATE": None,
     }
 
 

@@ -1,16 +1,18 @@
 """Measure the SME journey under load, against the app served as `make run` serves it.
 
     .venv/bin/python bench/load.py [--journeys 200] [--concurrency N] [--workers 2] [--timeout 600]
-                                   [--think S] [--no-pdf] [--request-timeout 120]
+                                   [--think S] [--no-pdf] [--request-timeout 120] [--render-workers 1]
 
 Starts gunicorn with the project's gunicorn.conf.py (sync workers) on 127.0.0.1, on a free port
-and a temporary instance folder migrated first with `flask init-db` (as scripts/run.sh does), then:
+and a temporary instance folder migrated first with `flask init-db` (as scripts/run.sh does), and
+the render worker beside it (`nice -n 10 flask --app assessor worker`, as scripts/run.sh), then:
 
 - warms each worker up (one journey each), and measures a baseline: --baseline journeys one after
   the other on the idle server;
 - runs --journeys journeys at once (at most --concurrency in flight). A journey is what a company
   does: the home page, its profile, every section page shown then sent with random valid answers
-  to each visible question, the review, the validation, the results page and the PDF;
+  to each visible question, the review, the validation, the results page and the PDF (waiting while it is "in preparation",
+  as its page does);
 - stops the server and reads every acknowledged answer (its POST got the redirect) back from the
   database: a lost answer is one missing or different there.
 
@@ -57,7 +59,12 @@ from assessor.domain.questionnaire import Question, Questionnaire, is_visible, l
 from assessor.domain.referential import NAF_SECTIONS, REGIONS, ROLES, SIZE_BANDS  # noqa: E402
 from assessor.store import assessments as store  # noqa: E402
 
-STEPS = ("home", "profile", "section GET", "section POST", "review", "validate", "results", "PDF")
+# "PDF" is each request of the download link (the file, or "in preparation" while a render worker
+# renders it); "PDF ready" is the whole wait of the company, from its click to the file.
+STEPS = ("home", "profile", "section GET", "section POST", "review", "validate", "results", "PDF", "PDF ready")
+# The "in preparation" page's script asks again after 1 s, then 1.5 times longer each time, at most
+# every 5 s (static/app.js): the same here.
+REFRESH, REFRESH_BACKOFF, REFRESH_MAX = 1.0, 1.5, 5.0
 # Markup in what a company types: pages must show it as text. Its raw form is searched in every page.
 PAYLOAD = "<script>alert('assessor')</script>"
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|'
@@ -174,6 +181,51 @@ class Server:
                 pass
             self.process.wait(10)
         self.process, self.port = None, 0
+
+
+def has_queue(root: Path = ROOT) -> bool:
+    """Whether this checkout renders reports on a queue (issue 13) rather than in the request."""
+    return (root / "assessor" / "jobs" / "reports.py").exists()
+
+
+class RenderWorker:
+    """The render worker as scripts/run.sh starts it: `nice -n 10 flask --app assessor worker`."""
+
+    def __init__(self, server: Server, root: Path = ROOT):
+        self.server, self.root = server, root
+        self.log = server.instance / "worker.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, wait: float = 60.0) -> None:
+        with open(self.log, "ab") as output:
+            self.process = subprocess.Popen(
+                ["nice", "-n", "10", sys.executable, "-m", "flask", "--app", "assessor", "worker"],
+                cwd=self.root, env=self.server.environment(), stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        deadline = time.monotonic() + wait
+        while "render worker on" not in self.log.read_text(errors="replace"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the render worker did not start:\n" + self.log.read_text(errors="replace"))
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self.process = None
+
+    def logged_problems(self) -> collections.Counter:
+        found: collections.Counter = collections.Counter()
+        if self.log.exists():
+            for line in self.log.read_text(errors="replace").splitlines():
+                for what in ("Traceback", "ERROR", "CRITICAL"):
+                    if what in line:
+                        found[f"worker {what}"] += 1
+        return found
 
 
 # -- the journeys --------------------------------------------------------------------------------
@@ -357,13 +409,31 @@ def run_journey(base_url: str, questionnaire: Questionnaire, journey: Journey, r
         if "&lt;script&gt;alert(".encode() not in page:
             raise Stop("the company name is missing from the results page")
         if pdf:
-            _status, headers, content = browser.request("PDF", "GET", f"/a/{journey.token}/rapport.pdf")
-            if not content.startswith(b"%PDF-") or headers.get("content-type") != "application/pdf":
-                raise Stop("the report is not a PDF")
+            download(browser, journey.token, deadline)
         journey.completed = True
     except Stop as stop:
         journey.failure = str(stop)
     return journey
+
+
+def download(browser: Browser, token: str, deadline: float) -> float:
+    """Click "Télécharger le rapport" and wait as the "in preparation" page does (202: again a
+    second later) until the PDF comes; record and return the whole wait."""
+    started, pause = time.perf_counter(), REFRESH
+    while True:
+        status, headers, content = browser.request("PDF", "GET", f"/a/{token}/rapport.pdf", expect=(200, 202))
+        if status == 200:
+            break
+        if time.monotonic() + pause > deadline:
+            raise Stop("deadline")
+        time.sleep(pause)
+        pause = min(REFRESH_MAX, pause * REFRESH_BACKOFF)
+    if not content.startswith(b"%PDF-") or headers.get("content-type") != "application/pdf":
+        raise Stop("the report is not a PDF")
+    waited = time.perf_counter() - started
+    with browser.recorder.lock:  # a wait, not a request: no status of its own
+        browser.recorder.times["PDF ready"].append(waited)
+    return waited
 
 
 def run_journeys(base_url: str, questionnaire: Questionnaire, count: int, concurrency: int, recorder: Recorder,
@@ -447,6 +517,8 @@ def main() -> int:
     parser.add_argument("--no-pdf", dest="pdf", action="store_false", help="journeys end at the results page")
     parser.add_argument("--request-timeout", type=float, default=120,
                         help="seconds a browser waits for one response (120)")
+    parser.add_argument("--render-workers", type=int, default=1, choices=(0, 1),
+                        help="start the render worker beside gunicorn, as make run does (1; 0: none)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     concurrency = args.concurrency or args.journeys
@@ -454,11 +526,15 @@ def main() -> int:
     questionnaire = questionnaire_in_use()
     workdir = Path(tempfile.mkdtemp(prefix="assessor-load-"))
     server = Server(workdir / "instance", args.workers)
+    worker = RenderWorker(server) if has_queue() and args.render_workers else None
     try:
         server.init_db()
+        if worker:
+            worker.start()
         url = server.start()
-        print(f"gunicorn, {args.workers} workers, on {url} ({questionnaire.key}, "
-              f"{len(questionnaire.dimensions)} sections); {os.cpu_count()} CPUs", flush=True)
+        print(f"gunicorn, {args.workers} workers, {'1 render worker' if worker else 'reports rendered in the requests'}, "
+              f"on {url} ({questionnaire.key}, {len(questionnaire.dimensions)} sections); {os.cpu_count()} CPUs",
+              flush=True)
         started = time.monotonic()
         warm = run_journeys(url, questionnaire, args.workers, args.workers, Recorder(), started + 120,
                             first=-1000, **pace)
@@ -474,10 +550,12 @@ def main() -> int:
         elapsed = time.monotonic() - started
     finally:
         server.stop()
+        if worker:
+            worker.stop()
     try:
         checked, problems = lost_answers(server.database, warm + baseline + journeys)
         check = integrity(server.database)
-        logged = server.logged_problems()
+        logged = server.logged_problems() + (worker.logged_problems() if worker else collections.Counter())
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -9,7 +9,8 @@ WITH_TEST=0
 [[ "${1:-}" == "--test" ]] && WITH_TEST=1
 
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
-(( WITH_TEST )) && apt_packages+=(chromium fonts-dejavu-core poppler-utils)
+# redis-server: the tests run the queue on a real Redis too (started by a fixture on a free port).
+(( WITH_TEST )) && apt_packages+=(chromium fonts-dejavu-core poppler-utils redis-server)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do

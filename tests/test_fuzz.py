@@ -200,6 +200,9 @@ def fake_reports(monkeypatch):
     monkeypatch.setitem(sys.modules, "assessor.report.cache", stub)
     import assessor.report
     monkeypatch.setattr(assessor.report, "cache", stub, raising=False)
+    from assessor.jobs import reports  # the download link asks the queue (jobs/reports.py)
+
+    monkeypatch.setattr(reports, "prepare", lambda *args: reports.Report(reports.READY, b"%PDF-1.7 stub"))
 
 
 # -- building requests --------------------------------------------------------------------------

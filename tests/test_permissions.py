@@ -74,6 +74,9 @@ def fake_reports(monkeypatch):
     monkeypatch.setitem(sys.modules, "assessor.report.cache", stub)
     import assessor.report
     monkeypatch.setattr(assessor.report, "cache", stub, raising=False)
+    from assessor.jobs import reports  # the download link asks the queue (jobs/reports.py)
+
+    monkeypatch.setattr(reports, "prepare", lambda *args: reports.Report(reports.READY, b"%PDF-1.7 stub"))
 
 
 def client_for(world: World, role: str):

@@ -246,7 +246,8 @@ class Gunicorn:
         env = {key: value for key, value in os.environ.items() if not key.startswith("ASSESSOR_")}
         env.update(ASSESSOR_HOST="127.0.0.1", ASSESSOR_PORT=str(self.port), ASSESSOR_WORKERS="1",
                    ASSESSOR_INSTANCE_PATH=str(instance), ASSESSOR_SECRET_KEY=secret,
-                   ASSESSOR_REPORT_CACHE=str(instance / "cache"))
+                   ASSESSOR_REPORT_CACHE=str(instance / "cache"),
+                   ASSESSOR_QUEUE_IMMEDIATE="1")  # no render worker here: the PDF is rendered in the request
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
              "--access-logfile", str(self.access_log), "--error-logfile", str(self.error_log)],

@@ -631,24 +631,3 @@ def test_report_prints_the_local_day_of_the_validation(report_app, sample_contex
     with report_app.app_context():
         html = reporting.render_html(late, "fr")
     assert "<dd>21 novembre 2026</dd>" in html  # 00:30 in Paris on the 21st
-
-
-def test_old_cached_reports_are_deleted_once_a_day(app, draft, counted, monkeypatch):
-    """Cached reports are keyed by day: yesterday's are never served again, and must not fill
-    the disk even if nobody runs `report prune-cache`."""
-    import os
-    import time
-
-    cache = cache_report.ReportCache(app.config["REPORT_CACHE_DIR"])
-    old = cache.path(draft, "0" * 64)
-    cache.put(draft, "0" * 64, b"%PDF-1.7 old %%EOF")
-    three_days_ago = time.time() - 3 * 86400
-    os.utime(old, (three_days_ago, three_days_ago))
-    monkeypatch.setattr(cache_report, "_last_prune", {})
-    _report(app, draft)
-    assert not old.exists() and len(list(cache.directory.glob("*/*.pdf"))) == 1
-    # within the same day, a render does not walk the cache again
-    cache.put(draft, "1" * 64, b"%PDF-1.7 old %%EOF")
-    os.utime(cache.path(draft, "1" * 64), (three_days_ago, three_days_ago))
-    _report(app, draft, "en")
-    assert cache.path(draft, "1" * 64).exists()

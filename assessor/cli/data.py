@@ -249,7 +249,7 @@ def retention_purge_command(dry_run: bool, as_of: Any) -> None:
     import datetime as dt
 
     from ..store.db import connect
-    from ..report.cache import ReportCache
+    from ..jobs.queue import report_cache
     from ..store import assessments as store
 
     config = current_app.config
@@ -269,7 +269,7 @@ def retention_purge_command(dry_run: bool, as_of: Any) -> None:
                 click.echo(f"{verb} diagnostic {row['id']} (validated {row['submitted_at']})")
         reports = 0
         if rows and not dry_run:
-            reports = ReportCache(config["REPORT_CACHE_DIR"]).forget_many(row["id"] for row in rows)
+            reports = report_cache().forget_many(row["id"] for row in rows)
     finally:
         db.close()
     click.echo(f"{verb} {drafts} draft(s) untouched since {drafts_day} and {len(rows) - drafts} "

@@ -335,12 +335,12 @@ def seed_command(count: int, seed_value: int | None, until: dt.datetime | None) 
 def purge_command() -> None:
     """Delete every demo assessment, with its answers, notes and cached PDF reports."""
     from ..store.db import get_db
-    from ..report.cache import ReportCache
+    from ..jobs.queue import report_cache
     from ..store import stats
 
     db = get_db()
     ids = stats.demo_ids(db)
     removed = stats.purge_demo(db)
-    reports = ReportCache(current_app.config["REPORT_CACHE_DIR"]).forget_many(ids)
+    reports = report_cache().forget_many(ids)
     click.echo(f"{removed} demo assessments deleted ({reports} cached reports).")
 

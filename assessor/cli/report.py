@@ -42,12 +42,13 @@ def sample_command(out: Path, lang: str, data: Path | None) -> None:
 
 @report_group.command("prune-cache")
 @click.option("--days", type=float, default=None,
-              help="Delete cached reports older than this (default: 2, as each worker does once a day).")
+              help="Delete cached reports older than this (default: 2, as the queue does once a day).")
 @with_appcontext
 def prune_cache_command(days: float | None) -> None:
     """Delete old cached PDFs (their keys include the date, so they are never served again)."""
-    from ..report.cache import PRUNE_AFTER_DAYS, ReportCache
+    from ..jobs.queue import report_cache
+    from ..report.cache import PRUNE_AFTER_DAYS
 
-    removed = ReportCache(current_app.config["REPORT_CACHE_DIR"]).prune(PRUNE_AFTER_DAYS if days is None else days)
+    removed = report_cache().prune(PRUNE_AFTER_DAYS if days is None else days)
     click.echo(f"{removed} cached report(s) deleted")
 

@@ -1,4 +1,4 @@
-"""The cache of rendered PDFs, keyed by everything that shapes them, and its daily pruning."""
+"""The cache of rendered PDFs, keyed by everything that shapes them, and the render behind it."""
 from __future__ import annotations
 
 import contextlib
@@ -176,50 +176,60 @@ def _rmdir(folder: Path) -> bool:
         return False
 
 
-# Keys include the day, so a cached report is never served after its day: each process deletes the
-# old ones once a day, before its first render of the day (a walk of the cache folder).
+# Keys include the day, so a cached report is never served after its day: the queue's periodic task
+# (jobs/reports.py) deletes those older than this once a day, and Redis lets them expire.
 PRUNE_AFTER_DAYS = 2
-_PRUNE_EVERY_SECONDS = 86400
-_last_prune: dict[Path, float] = {}
 
 
-def _prune_daily(cache: ReportCache) -> None:
-    now = time.monotonic()
-    last = _last_prune.get(cache.directory)
-    if last is not None and now - last < _PRUNE_EVERY_SECONDS:
-        return
-    _last_prune[cache.directory] = now
-    removed = cache.prune(PRUNE_AFTER_DAYS)
-    if removed:
-        current_app.logger.info("%d cached report(s) older than %d days deleted", removed, PRUNE_AFTER_DAYS)
+def report_key(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
+               today: dt.date | None = None) -> str:
+    """Return the cache key of an assessment's report as it would be rendered now (no rendering)."""
+    return report_inputs(db, assessment, questionnaire, lang, today)[0]
+
+
+def report_inputs(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
+                  today: dt.date | None = None) -> tuple[str, DiagnosisInputs, dt.date]:
+    """Return the report's cache key, and the inputs and day it hashes: all a render needs from the
+    store, so that a render worker on another machine needs no database."""
+    app = current_app
+    lang = report_lang(lang)
+    today = today or clock.today(settings.zone())
+    inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
+    key = cache_key(inputs, questionnaire, app.extensions["assessor.catalogue"], lang, today,
+                    _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
+                    default_reports_dir(), app.extensions.get("assessor.ai_act"))
+    return key, inputs, today
+
+
+def render_report(inputs: DiagnosisInputs, questionnaire: Questionnaire, lang: str, today: dt.date) -> bytes:
+    """Render the report of these inputs (WeasyPrint: in a render worker, or in immediate mode)."""
+    app = current_app
+    lang = report_lang(lang)
+    started = time.perf_counter()
+    with force_locale(lang):
+        context = diagnosis_context(build_diagnosis(inputs, questionnaire, app.extensions["assessor.catalogue"],
+                                                    lang, today, app.extensions.get("assessor.ai_act")), today)
+    pdf = render.render_pdf(context, lang)
+    app.logger.info("report of assessment %s (%s) rendered in %.0f ms, %d KB", inputs.assessment["id"], lang,
+                    (time.perf_counter() - started) * 1000, len(pdf) // 1024)
+    return pdf
 
 
 def report_for(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
-               today: dt.date | None = None) -> bytes:
+               today: dt.date | None = None, cache: Any = None) -> bytes:
     """Return the PDF report of a submitted assessment, from the cache when nothing changed.
 
     :param lang: ``fr`` or ``en``; anything else gives the French report (a query string is not
         trusted to name cache files).
     :param today: the date printed on the report and used to drop expired programmes.
+    :param cache: where rendered reports are kept (a :class:`ReportCache`, or the queue's Redis
+        cache); by default the folder ``REPORT_CACHE_DIR``.
     """
     lang = report_lang(lang)
-    app = current_app
-    today = today or clock.today(settings.zone())
-    catalogue = app.extensions["assessor.catalogue"]
-    inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
-    rules = app.extensions.get("assessor.ai_act")
-    key = cache_key(inputs, questionnaire, catalogue, lang, today,
-                    _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
-                    default_reports_dir(), rules)
-    cache = ReportCache(app.config["REPORT_CACHE_DIR"])
+    key, inputs, today = report_inputs(db, assessment, questionnaire, lang, today)
+    cache = cache if cache is not None else ReportCache(current_app.config["REPORT_CACHE_DIR"])
     pdf = cache.get(assessment["id"], key)
     if pdf is None:
-        _prune_daily(cache)
-        started = time.perf_counter()
-        with force_locale(lang):  # the same inputs: no second read of the store
-            context = diagnosis_context(build_diagnosis(inputs, questionnaire, catalogue, lang, today, rules), today)
-        pdf = render.render_pdf(context, lang)
+        pdf = render_report(inputs, questionnaire, lang, today)
         cache.put(assessment["id"], key, pdf)
-        app.logger.info("report of assessment %s (%s) rendered in %.0f ms, %d KB", assessment["id"], lang,
-                        (time.perf_counter() - started) * 1000, len(pdf) // 1024)
     return pdf

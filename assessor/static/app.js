@@ -120,6 +120,44 @@
     });
   });
 
+  // "Votre rapport est en préparation…": ask the link for its state until the report is rendered,
+  // then start the download. Without this script the page reloads itself (noscript refresh).
+  var pending = document.querySelector("[data-report-pending]");
+  if (pending) {
+    var reportStatus = document.getElementById("report-status");
+    var reportLink = document.getElementById("report-link");
+    var deadline = Date.now() + 60000;
+    // 1 s, then 1.5 times longer, at most 5 s: a workshop's companies waiting together must not
+    // keep the web workers from the pages (nor the render worker from their reports).
+    var pause = 1000;
+    var again = function () {
+      if (Date.now() > deadline) { // never a wait without end: say so, offer to try again
+        reportStatus.textContent = pending.dataset.slow;
+        reportLink.textContent = pending.dataset.retry;
+      } else {
+        setTimeout(poll, pause);
+        pause = Math.min(5000, pause * 1.5);
+      }
+    };
+    var poll = function () {
+      fetch(pending.dataset.url, { headers: { "X-Report-Status": "1" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.ok ? response.json() : { state: "pending" }; })
+        .then(function (data) {
+          if (data.state === "ready") {
+            reportStatus.textContent = pending.dataset.ready;
+            window.location.assign(pending.dataset.url);
+          } else if (data.state === "failed") {
+            document.getElementById("report-title").textContent = pending.dataset.failedTitle;
+            reportStatus.textContent = pending.dataset.failed;
+            reportLink.textContent = pending.dataset.retry;
+          } else {
+            again();
+          }
+        }, again);
+    };
+    setTimeout(poll, 500);
+  }
+
   // Bring the error summary into view for keyboard and screen-reader users.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); }

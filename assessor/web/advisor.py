@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -277,14 +277,10 @@ def report(assessment_id: int):
     assessment = _visible_or_404(assessment_id)
     if assessment["status"] != "submitted":
         abort(404)
-    from ..report import cache
+    from .reports import download
 
-    pdf = cache.report_for(get_db(), assessment, questionnaire_for(assessment),
-                               request.args.get("lang") or lang())
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="diagnostic-ia-{assessment["id"]}.pdf"',
-        "Cache-Control": "no-store",
-    })
+    return download(assessment, questionnaire_for(assessment), request.args.get("lang") or lang(),
+                    url_for("advisor.detail", assessment_id=assessment_id))
 
 
 def _flash_private_link(company: str) -> None:

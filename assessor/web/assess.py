@@ -15,6 +15,7 @@ from ..domain.diagnosis import answer_words, shown_result
 from ..domain.scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score, to_record
 from ..store import workspace
 from ..store import assessments as store
+from . import reports
 from .content import current_questionnaire, questionnaire_for
 from .language import lang
 
@@ -191,6 +192,7 @@ def submit(token: str):
     # A second click, or a second tab, finds the assessment already submitted: nothing changes.
     store.submit(db, assessment["id"], result.summary(), result.scoring_version,
                  record=to_record(result, questionnaire))
+    reports.prepare_quietly(store.get(db, assessment["id"]), questionnaire, lang())  # ready when asked
     return redirect(url_for("assess.results", token=token))
 
 
@@ -200,6 +202,8 @@ def results(token: str):
     if assessment["status"] != "submitted":
         return redirect(url_for("assess.review", token=token))
     context = results_view.build(get_db(), assessment, questionnaire, lang())
+    # In this language (after a switch, or a follow-up's validation), the report is rendered meanwhile.
+    reports.prepare_quietly(assessment, questionnaire, lang())
     return render_template("results.html", token=token, **context)
 
 
@@ -208,18 +212,8 @@ def report(token: str):
     assessment, questionnaire = _load(token)
     if assessment["status"] != "submitted":
         return redirect(url_for("assess.review", token=token))
-    from ..report import cache as cache_report
-
-    pdf = cache_report.report_for(get_db(), assessment, questionnaire, request.args.get("lang") or lang())
-    return _pdf_response(pdf, assessment)
-
-
-def _pdf_response(pdf: bytes, assessment: dict) -> Response:
-    filename = f"diagnostic-ia-{assessment['id']}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })
+    return reports.download(assessment, questionnaire, request.args.get("lang") or lang(),
+                            url_for("assess.results", token=token))
 
 
 def _export(token: str) -> tuple[dict, str]:
@@ -270,13 +264,13 @@ def erase(token: str):
     chain = workspace.chain(db, assessment["id"]) or [assessment]
     form = EraseForm(count=len(chain))
     if not g.get("csrf_expired") and form.validate_on_submit():
-        from ..report.cache import ReportCache
+        from ..jobs.queue import report_cache
 
         if form.scope.data == "this":
             erased = [assessment["id"]] if store.delete(db, assessment["id"]) else []
         else:
             erased = workspace.erase_chain(db, assessment["id"])
-        cache = ReportCache(current_app.config["REPORT_CACHE_DIR"])
+        cache = report_cache()
         for erased_id in erased:
             cache.forget(erased_id)
         current_app.logger.info("assessment(s) %s erased by their owner", ", ".join(map(str, erased)))
