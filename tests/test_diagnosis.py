@@ -106,7 +106,7 @@ def test_the_same_diagnosis_shows_the_same_score_everywhere(app, monkeypatch, sc
     pdf = client.get(f"/a/{token}/rapport.pdf")
     assert pdf.status_code == 200
     text = _pdf_text(pdf.data)
-    assert f"Avec un score global de {shown} sur 100" in text
+    assert f"Avec un score global de {shown}/100" in text
 
     portability = client.get(f"/a/{token}/donnees.csv").get_data().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(portability), delimiter=";"))

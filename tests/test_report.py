@@ -242,8 +242,8 @@ def test_pages_are_numbered_and_size_is_small(sample_pdf):
 
 
 MM = 72 / 25.4  # points per millimetre
-MARGIN_X = 18 * MM  # report.css: @page { margin: 22mm 18mm 20mm 18mm }
-BODY_TOP, BODY_BOTTOM = 22 * MM, 20 * MM
+MARGIN_X = 16 * MM  # report.css: @page { margin: 17mm 16mm 15mm 16mm }
+BODY_TOP, BODY_BOTTOM = 17 * MM, 15 * MM
 
 
 def pdf_words(pdf: bytes) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
@@ -293,6 +293,9 @@ def pdf_lines(pdf: bytes) -> list[tuple[float, list[tuple[float, float, str]]]]:
     return pages
 
 
+HEADING_LINE_HEIGHT = 14.5  # points: a line of 11.5 pt Open Sans is 15.7 pt high, one of 10 pt 13.6 pt
+
+
 @pytest.mark.parametrize("lang", ["fr", "en", "evil"])
 def test_no_heading_is_left_at_the_bottom_of_a_page(renders, lang):
     """A heading is followed, on its page, by at least two lines of its text."""
@@ -302,11 +305,14 @@ def test_no_heading_is_left_at_the_bottom_of_a_page(renders, lang):
     assert len(headings) > 10
     seen = set()
     for number, (height, lines) in enumerate(pdf_lines(renders[lang].data)[1:], start=2):
-        body = [squeeze(text) for top, bottom, text in lines if top > BODY_TOP and bottom < height - BODY_BOTTOM]
+        inside = [(top, bottom, text) for top, bottom, text in lines if top > BODY_TOP and bottom < height - BODY_BOTTOM]
+        body = [squeeze(text) for _top, _bottom, text in inside]
+        # Headings are set in 11.5 pt or more; the radar's labels (the dimensions' names, 7 pt) are not headings.
+        tall = [bottom - top >= HEADING_LINE_HEIGHT for top, bottom, _text in inside]
         for first in range(len(body)):
             for last in range(first, min(first + 4, len(body))):
                 heading = "".join(body[first:last + 1])
-                if heading in headings:
+                if heading in headings and all(tall[first:last + 1]):
                     seen.add(heading)
                     assert len(body) - last - 1 >= 2, f"page {number}: the heading {heading!r} ends the page"
     assert len(seen) > 10, "headings were not found in the text"
@@ -343,6 +349,183 @@ def test_english_report_uses_english_data(renders, questionnaire):
     for dimension in questionnaire.dimensions:
         assert squeeze(dimension.title.en) in text
     assert squeeze(questionnaire.dimensions[0].title.fr) not in text
+
+
+# -- a typical report: crisp, said one way, accessible (issue 14) ----------------------------------
+# The sample is a typical diagnostic: the whole v2 questionnaire with mixed answers (a few "Je ne
+# sais pas", one "Non concerné", a free text), a company of 10 to 49 people in Hauts-de-France, with
+# the most programmes and readings a report shows. `renders` serves it through the route.
+
+# Issue 14 asked for 10 (14 before it) and got 10; the AI Act section and each programme's criteria
+# (issue 11) and questionnaire v3 (44 questions) came after, for one page more. Not raised lightly:
+# the next report work should win it back (see the closing note).
+MAX_PAGES = 11
+
+
+@pytest.fixture(scope="module")
+def typical_context(report_app, renders, questionnaire):
+    """The report contexts (fr, en) of the typical diagnostic served by ``renders``."""
+    assessment_id = _assessment_id(report_app, renders["token"])
+    with report_app.app_context():
+        db = connect(report_app.config["DATABASE"])
+        try:
+            return {lang: report_context.build_context(db, store.get(db, assessment_id), questionnaire, lang)
+                    for lang in ("fr", "en")}
+        finally:
+            db.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_typical_report_fits_in_eleven_pages_without_losing_content(renders, typical_context, questionnaire, lang):
+    """At most 10 pages (14 before issue 14), and still every dimension, every step of the plan,
+    every programme and every piece of advice the report gave before."""
+    data = renders[lang].data
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pages = len(pdf.pages)
+    assert pages <= MAX_PAGES, f"the typical report has {pages} pages"
+    text = squeeze(pdf_text(data))
+    context = typical_context[lang]
+    plan = [*context["plan"].quick_wins, *context["plan"].next_months]
+    assert len(plan) >= 8 and context["recommendations"] and context["readings"]
+    for dimension in questionnaire.dimensions:
+        assert squeeze(dimension.title.get(lang)) in text
+    for step in plan:
+        assert squeeze(step.text) in text, step.text
+    for recommendation in context["recommendations"]:
+        assert squeeze(recommendation.entry.name.get(lang)) in text
+        assert squeeze(recommendation.entry.source_url) in text  # the sources moved into the cards
+    for reading in context["readings"]:
+        assert squeeze(reading.name.get(lang)) in text
+    advice = {a.text.get(lang) for d in questionnaire.dimensions
+              for a in [a for a in context["result"].advice if a.dimension == d.id][:report_context.ADVICE_PER_DIMENSION]}
+    for text_of_advice in advice:
+        assert squeeze(text_of_advice) in text, text_of_advice
+    for question in context["dont_know"]:
+        assert squeeze(question.text.get(lang)) in text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_plan_is_printed_once(renders, typical_context, lang):
+    """Each step of the plan is written once: not again as a priority's advice or as a dimension's
+    advice (the report used to print most of them three times)."""
+    text = squeeze(pdf_text(renders[lang].data))
+    plan = typical_context[lang]["plan"]
+    repeated = [step.text for step in (*plan.quick_wins, *plan.next_months) if text.count(squeeze(step.text)) != 1]
+    assert repeated == []
+
+
+@pytest.mark.parametrize("lang, role, nature", [
+    ("fr", "Dirigeant ou dirigeante", "Autodiagnostic déclaratif"),
+    ("en", "Owner or managing director", "Self-declared assessment"),
+])
+def test_cover_says_who_answered_and_what_the_report_is(renders, lang, role, nature):
+    cover = squeeze(pdf_text(renders[lang].data).split("\f")[0])
+    assert squeeze(role) in cover
+    assert squeeze(nature) in cover
+    assert squeeze("sans audit" if lang == "fr" else "without any audit") in cover
+    questionnaire = renders[lang].context["questionnaire"] if hasattr(renders[lang], "context") else None
+    words = "version {v} du {d}" if lang == "fr" else "version {v} of {d}"
+    assert re.search(squeeze(words).format(v=r"\d+", d=".*?2026"), cover), "the questionnaire's version and day"
+    assert "ai-maturity" not in cover, "the technical id of the questionnaire is for the methodology"
+
+
+@pytest.mark.parametrize("lang, percent", [("fr", "\u00a0%"), ("en", "%")])
+def test_scores_are_said_one_way(renders, typical_context, lang, percent):
+    """A score is "33/100" everywhere, never "33 sur 100" or "33 %"; a percentage is only a share
+    (a confidence index), apart from the figures quoted in the catalogue's own descriptions."""
+    text = pdf_text(renders[lang].data)
+    context = typical_context[lang]
+    result = context["result"]
+    assert not re.search(r"\d\s*(sur|out of)\s*100\b", text), "a score said as 'sur 100'"
+    assert f"{result.overall:.0f}/100" in text
+    for dimension in context["dimensions"]:
+        assert f"{dimension['score']:.0f}/100" in text
+    confidence = f"{result.confidence * 100:.0f}"
+    # pdftotext writes the no-break space as a space
+    assert re.search(rf"\({confidence}{percent.replace(chr(0xa0), ' ')}\)", text), "the confidence is a share, in per cent"
+    # Without the running header and footer (lines on every page): a description may go on over them.
+    pages = [page.splitlines() for page in text.split("\f")]
+    running = {line for line in {line for page in pages for line in page}
+               if sum(line in page for page in pages) >= len(pages) - 2 or re.fullmatch(r"page \d+ / \d+", line)}
+    squeezed = squeeze(" ".join(line for page in pages for line in page if line not in running))
+    for entry in [r.entry for r in context["recommendations"]] + list(context["readings"]):
+        for words in (entry.description, entry.cost):
+            if words:
+                squeezed = squeezed.replace(squeeze(words.get(lang)), "")
+        for url in (entry.url, entry.source_url):  # "%20" and the like
+            if url:
+                squeezed = squeezed.replace(squeeze(url), "")
+    shares = {f"{result.confidence * 100:.0f}"} | {f"{d['confidence'] * 100:.0f}" for d in context["dimensions"]}
+    percentages = set(re.findall(r"(\d+)%", squeezed))
+    assert percentages and percentages <= shares, f"not a share: {percentages - shares}"
+
+
+def _table_cells(pdf):
+    for node in _struct_elements(pdf.Root.StructTreeRoot):
+        if node.get("/S") == "/TH":
+            row = node.P
+            group = row.get("/P")
+            yield node, str(group.get("/S")) if group is not None else "", row
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_table_header_cells_carry_their_scope(renders, lang):
+    """PDF/UA-1 7.5: WeasyPrint 70 writes no /Scope; render.with_table_scopes adds it, so that a
+    screen reader reads "Données, Score: 45/100" rather than a bare "45/100"."""
+    with pikepdf.open(io.BytesIO(renders[lang].data)) as pdf:
+        scopes = []
+        for cell, group, row in _table_cells(pdf):
+            attributes = cell.A
+            assert attributes.O == "/Table"
+            scopes.append((group, str(attributes.Scope)))
+    columns = [scope for group, scope in scopes if group == "/THead"]
+    rows = [scope for group, scope in scopes if group == "/TBody"]
+    assert columns == ["/Column"] * 4
+    assert rows == ["/Row"] * 7  # one per dimension
+
+
+def test_table_scopes_leave_a_pdf_without_tables_as_it_is():
+    out = io.BytesIO()
+    with pikepdf.new() as document:
+        document.add_blank_page()
+        document.save(out)
+    assert reporting.with_table_scopes(out.getvalue()) == out.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_independent_checker_finds_nothing(renders, lang, tmp_path):
+    """The pdfua package (a machine-checkable subset of PDF/UA-1, without a JVM) finds nothing.
+
+    One of its rules, UA-14-001 (no empty heading), cannot run on pikepdf 10: it asks
+    ``getattr(array, "is_integer", False)``, and a pikepdf Array raises ValueError instead of
+    AttributeError, so pdfua reports the rule as skipped, not as a finding. The check is done here
+    instead: every heading marks some content.
+    """
+    import pdfua
+
+    path = tmp_path / f"report-{lang}.pdf"
+    path.write_bytes(renders[lang].data)
+    report = pdfua.validate(str(path))
+    assert [f"{f.rule_id} {f.location.describe()}: {f.message}" for f in report.findings] == []
+    skipped = {outcome.rule_id: outcome.skipped_reason for outcome in report.skipped}
+    assert set(skipped) <= {"UA-14-001"}, skipped
+    assert all("is_integer" in reason for reason in skipped.values()), skipped
+    with pikepdf.open(path) as pdf:
+        headings = [node for node in _struct_elements(pdf.Root.StructTreeRoot)
+                    if re.fullmatch(r"/H[1-6]", str(node.get("/S")))]
+        assert len(headings) > 20
+        assert all(_marks_content(heading) for heading in headings), "an empty heading"
+
+
+def _marks_content(node, depth=0) -> bool:
+    kids = node.get("/K")
+    if kids is None or depth > 20:
+        return False
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        if isinstance(kid, int) or (isinstance(kid, pikepdf.Dictionary)
+                                    and (kid.get("/Type") == "/MCR" or _marks_content(kid, depth + 1))):
+            return True
+    return False
 
 
 def _assessment_id(app, token):

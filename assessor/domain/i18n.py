@@ -142,8 +142,8 @@ def terms_in(texts, lang: str) -> list[tuple[str, str]]:
 
 # Punctuation put between two values by a template: French spaces it, English does not (issue 14).
 PUNCTUATION = {
-    "fr": {"colon": "\u00a0:", "semicolon": "\u00a0;", "open": "«\u00a0", "close": "\u00a0»"},
-    "en": {"colon": ":", "semicolon": ";", "open": "“", "close": "”"},
+    "fr": {"colon": "\u00a0:", "semicolon": "\u00a0;", "open": "«\u00a0", "close": "\u00a0»", "percent": "\u00a0%"},
+    "en": {"colon": ":", "semicolon": ";", "open": "“", "close": "”", "percent": "%"},
 }
 
 

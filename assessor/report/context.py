@@ -5,7 +5,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from babel import dates
 from flask_babel import force_locale
 from markupsafe import Markup
 from sqlite_utils import Database
@@ -23,11 +22,6 @@ ADVICE_PER_DIMENSION = 3
 RUNNING_NAME_MAX = 64
 SAMPLE = Path("sample") / "ai-maturity.yaml"  # inside the reports folder
 
-# Punctuation the template writes itself, outside translated sentences.
-_PUNCTUATION = {
-    "fr": {"colon": "\u00a0:", "semicolon": "\u00a0;", "open": "«\u00a0", "close": "\u00a0»"},
-    "en": {"colon": ":", "semicolon": ";", "open": "“", "close": "”"},
-}
 
 
 def report_lang(lang: str | None) -> str:
@@ -36,8 +30,8 @@ def report_lang(lang: str | None) -> str:
 
 
 def format_date(day: dt.date, lang: str) -> str:
-    """Return '22 novembre 2026' / 'November 22, 2026'."""
-    return dates.format_date(day, format="long", locale=report_lang(lang))
+    """Return '22 novembre 2026' / 'November 22, 2026' ('1er décembre 2026': i18n.day)."""
+    return i18n.day(day, report_lang(lang))
 
 
 def build_context(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
@@ -60,6 +54,17 @@ def diagnosis_context(diagnosis: Diagnosis, today: dt.date) -> dict[str, Any]:
     return context
 
 
+def _version_day(questionnaire: Questionnaire, lang: str) -> str:
+    """Return the date of the questionnaire's version, in words ('' when its changelog has none)."""
+    for change in questionnaire.changelog:
+        if change.version == questionnaire.version:
+            try:
+                return format_date(dt.date.fromisoformat(str(change.date)), lang)
+            except ValueError:
+                return ""
+    return ""
+
+
 def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, Any]:
     """Return the template variables: the context plus per-dimension details and labels.
 
@@ -69,13 +74,16 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
     questionnaire: Questionnaire = context["questionnaire"]
     result = context["result"]
     assessment = context["assessment"]
+    plan = context["plan"]
+    # The plan prints its steps once; a dimension adds only the advice the plan does not give.
+    planned = {item.text for item in (*plan.quick_wins, *plan.next_months)}
     details = {}
     for dim in questionnaire.dimensions:
         advice = [a.text.get(lang) for a in result.advice if a.dimension == dim.id]
         details[dim.id] = {
             "intro": dim.intro.get(lang) if dim.intro else None,
             "answers": answer_rows(questionnaire, dim, context["answers"], lang),
-            "advice": list(dict.fromkeys(advice))[:ADVICE_PER_DIMENSION],
+            "advice": [text for text in list(dict.fromkeys(advice))[:ADVICE_PER_DIMENSION] if text not in planned],
         }
     name = assessment["company_name"] or ""
     running_name = name if len(name) <= RUNNING_NAME_MAX else name[:RUNNING_NAME_MAX - 1].rstrip() + "…"
@@ -94,9 +102,11 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
             "region": i18n.label(referential.REGIONS, assessment.get("region"), lang),
             "department": f"{department} {referential.DEPARTMENTS[department][0]}"
             if department in referential.DEPARTMENTS else (department or ""),
+            "role": i18n.label(referential.ROLES, assessment.get("role"), lang),
         },
+        "questionnaire_on": _version_day(questionnaire, lang),
         "weakest": min(scored, key=lambda d: d["score"]) if scored else None,
-        "punct": _PUNCTUATION[lang],
+        "punct": i18n.PUNCTUATION[lang],
         "radar": Markup(str(context["radar"]).replace("</desc>", f"</desc><style>{radar_css}</style>", 1)),
         **text_helpers(lang),
         "date": lambda day: format_date(day, lang),
