@@ -51,7 +51,7 @@ def run_jobs_later(app, seconds: float = 1.5) -> threading.Thread:
 def test_the_page_waits_for_the_report_then_downloads_it(queued_server, browser, axe, javascript):  # noqa: F811
     base_url, app = queued_server
     _id, token = create_assessment(app, {"strategy.owner": "nobody"}, submit=True)
-    context = browser.new_context(java_script_enabled=javascript, accept_downloads=True)
+    context = browser.new_context(locale="fr-FR", java_script_enabled=javascript, accept_downloads=True)
     page = context.new_page()
     try:
         response = page.goto(f"{base_url}/a/{token}/rapport.pdf")
@@ -84,7 +84,7 @@ def test_after_a_failed_render_the_page_says_so_and_the_button_tries_again(queue
 
     monkeypatch.setattr(reporting, "render_pdf", flaky)
     _id, token = create_assessment(app, {"strategy.owner": "nobody"}, submit=True)
-    context = browser.new_context(accept_downloads=True)
+    context = browser.new_context(locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     try:
         assert page.goto(f"{base_url}/a/{token}/rapport.pdf").status == 202
