@@ -103,3 +103,17 @@ def login(client, email: str, password: str = PASSWORD, headers=None, **extra):
     """Post the login form (the app under test runs without CSRF, or the caller adds the token)."""
     return client.post("/conseiller/connexion", data={"email": email, "password": password, **extra},
                        headers=headers)
+
+
+def report_html(app, assessment_id: int, questionnaire, lang: str = "fr") -> str:
+    """The HTML the PDF report of a submitted assessment is rendered from (no WeasyPrint layout)."""
+    from assessor.report import context as report_context, render
+    from assessor.store import assessments as store
+
+    with app.test_request_context():
+        db = connect(app.config["DATABASE"])
+        try:
+            context = report_context.build_context(db, store.get(db, assessment_id), questionnaire, lang)
+        finally:
+            db.close()
+        return render.render_html(context, lang)

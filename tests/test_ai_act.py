@@ -15,7 +15,7 @@ import yaml
 
 from assessor.domain import ai_act
 from assessor.domain.questionnaire import QuestionnaireError, latest, load_directory
-from tests.factories import ROOT, best_answers, create_assessment, worst_answers
+from tests.factories import ROOT, best_answers, create_assessment, worst_answers, report_html
 
 QUESTIONNAIRES = load_directory(ROOT / "questionnaires")
 AI = latest(QUESTIONNAIRES, "ai-maturity")
@@ -129,16 +129,8 @@ def test_the_inventory_is_a_spreadsheet_file_prefilled_with_the_declared_uses(ap
 
 
 def test_the_report_has_the_section_without_the_private_link(app):
-    from assessor.report import context as report_context, render
-    from assessor.store import assessments as store
-    from assessor.store.db import connect
-
     assessment_id, token = create_assessment(app, CHATBOT, submit=True, size_band="50-249")
-    with app.test_request_context():
-        db = connect(app.config["DATABASE"])
-        context = report_context.build_context(db, store.get(db, assessment_id), AI, "fr")
-        db.close()
-        html = render.render_html(context, "fr")
+    html = report_html(app, assessment_id, AI)
     text = _text(html)
     assert "Le règlement européen sur l'IA et vous" in text
     assert "Consulter le CSE avant un projet pilote" in text

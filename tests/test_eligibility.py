@@ -18,7 +18,7 @@ from assessor.domain.questionnaire import latest, load_directory
 from assessor.domain.recommend import Profile, recommend_entries
 from assessor.domain.referential import OPCOS
 from assessor.domain.scoring import score
-from tests.factories import ROOT, create_assessment
+from tests.factories import ROOT, create_assessment, report_html
 from tests.test_recommend import weak_answers
 
 QUESTIONNAIRES = load_directory(ROOT / "questionnaires")
@@ -149,16 +149,8 @@ def test_the_profile_asks_the_opco_and_the_results_page_shows_the_criteria(app, 
 
 
 def test_the_report_shows_the_criteria(app):
-    from assessor.report import context as report_context, render
-    from assessor.store import assessments as store
-    from assessor.store.db import connect
-
     assessment_id, _token = create_assessment(app, SKILLS_WEAK, submit=True, size_band="10-49", sector="M")
-    with app.test_request_context():
-        db = connect(app.config["DATABASE"])
-        context = report_context.build_context(db, store.get(db, assessment_id), AI, "fr")
-        db.close()
-        html = render.render_html(context, "fr")
+    html = report_html(app, assessment_id, AI)
     text = _text(html)
     assert "Entreprise de moins de 50 salariés\u00a0: oui" in text
     assert re.search("Branche couverte par l'OPCO «\u00a0[^»]+\u00a0»\u00a0: à vérifier", text)

@@ -423,7 +423,6 @@ def test_cover_says_who_answered_and_what_the_report_is(renders, lang, role, nat
     assert squeeze(role) in cover
     assert squeeze(nature) in cover
     assert squeeze("sans audit" if lang == "fr" else "without any audit") in cover
-    questionnaire = renders[lang].context["questionnaire"] if hasattr(renders[lang], "context") else None
     words = "version {v} du {d}" if lang == "fr" else "version {v} of {d}"
     assert re.search(squeeze(words).format(v=r"\d+", d=".*?2026"), cover), "the questionnaire's version and day"
     assert "ai-maturity" not in cover, "the technical id of the questionnaire is for the methodology"
