@@ -40,7 +40,8 @@ AUDIENCES = {"company": _l("Entreprises"), "public": _l("Collectivités")}
 
 
 class ObservatoryForm(QueryForm):
-    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()])
+    # Wide: its labels name the audience, the title and the version's date.
+    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()], render_kw={"class": "select-wide"})
     region = SelectField(_l("Périmètre"), validators=[Optional()])
     demo = BooleanField(_l("Inclure les données de démonstration"))
 
