@@ -62,10 +62,14 @@ def _questionnaire_choices(keys: list[str], default: Questionnaire, language: st
     questionnaire, newest version first; versions whose file is gone are left out (no labels)."""
     loaded = questionnaires()
     shown = {key: loaded[key] for key in keys if key in loaded} | {default.key: default}
-    order = list(AUDIENCES)
-    ranked = sorted(shown.values(), key=lambda q: (
-        order.index(getattr(q, "audience", "company")) if getattr(q, "audience", "company") in order
-        else len(order), q.id != default.id, q.id, -q.version))
+    audiences = list(AUDIENCES)
+
+    def rank(q: Questionnaire) -> tuple:
+        audience = getattr(q, "audience", "company")
+        return (audiences.index(audience) if audience in audiences else len(audiences),
+                q.id != default.id, q.id, -q.version)
+
+    ranked = sorted(shown.values(), key=rank)
     return [(q.key, questionnaire_label(q, language)) for q in ranked]
 
 
