@@ -13,6 +13,7 @@ from assessor.store import assessments as store
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_DIR = Path(__file__).parent / "data" / "mini"
+PUBLIC_FIXTURES = Path(__file__).parent / "data" / "public"
 
 PROFILE = {
     "company_name": "Menuiserie Dupont", "size_band": "10-49", "sector": "C", "region": "FR-HDF",
@@ -31,6 +32,36 @@ def make_app(tmp_path: Path, **config: Any):
     settings.update(config)
     settings = {k: v for k, v in settings.items() if v is not None}
     return create_app(settings, instance_path=str(tmp_path / "instance"))
+
+
+def public_questionnaires_dir(tmp_path: Path) -> Path:
+    """A questionnaires folder with the real files and, while the real public-body questionnaire
+    and catalogue have not landed in questionnaires/, the small ones of tests/data/public."""
+    import shutil
+
+    folder = tmp_path / "questionnaires"
+    folder.mkdir(exist_ok=True)
+    for path in (ROOT / "questionnaires").glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    real_public = any("audience: public" in p.read_text(encoding="utf-8") for p in folder.glob("ai-*.yaml"))
+    for path in PUBLIC_FIXTURES.glob("*.yaml"):
+        is_catalogue = path.name.startswith("catalogue-")
+        if (is_catalogue and not (folder / path.name).exists()) or (not is_catalogue and not real_public):
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def make_public_app(tmp_path: Path, **config: Any):
+    """The application with the real files and a public-body questionnaire and catalogue."""
+    return make_app(tmp_path, QUESTIONNAIRES_DIR=str(public_questionnaires_dir(tmp_path)), **config)
+
+
+PUBLIC_PROFILE = {
+    "audience": "public", "company_name": "Commune de Saint-Exemple", "body_kind": "commune",
+    "population_band": "10000-49999", "agents_band": "50-249", "size_band": None, "sector": None,
+    "region": "FR-OCC", "department": "34", "role": "direction", "email": "dgs@saint-exemple.example",
+    "consent_contact": True, "consent_stats": True, "lang": "fr",
+}
 
 
 def best_answers(questionnaire) -> dict[str, Any]:
@@ -64,6 +95,10 @@ def create_assessment(app, answers: dict[str, Any] | None = None, submit: bool =
 
     with app.app_context():
         questionnaires = app.extensions["assessor.questionnaires"]
+        if profile.get("audience") == "public":
+            profile = PUBLIC_PROFILE | profile
+            questionnaire = questionnaire or max((q for q in questionnaires.values() if q.audience == "public"),
+                                                 key=lambda q: q.version)
         questionnaire = questionnaire or latest(questionnaires, app.config["QUESTIONNAIRE_ID"])
         database = connect(app.config["DATABASE"])
         try:
