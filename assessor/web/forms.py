@@ -163,7 +163,7 @@ class PublicProfileForm(ProfileForm):
     size_band = None
     sector = None
     opco = None
-    email_invalid = _l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@mairie.fr).")
+    email_invalid = _l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@mairie.fr).")
 
     def __init__(self, *args: Any, lang: str = "fr", fields: tuple[str, ...] = tuple(_PUBLIC_FIELD_NAMES),
                  **kwargs: Any):
