@@ -201,3 +201,23 @@ def test_no_public_questionnaire_no_public_path(tmp_path):
     client = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini").test_client()
     assert "/collectivite" not in client.get("/").get_data(as_text=True)
     assert client.get("/collectivite").status_code == 404
+
+
+def test_the_recommend_command_recommends_public_entries_to_a_body(app, questionnaire, tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from assessor.cli import data as cli
+
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(worst_answers(questionnaire)), encoding="utf-8")
+    catalogue = app.extensions["assessor.catalogue"]
+    monkeypatch.setenv("ASSESSOR_QUESTIONNAIRES", app.config["QUESTIONNAIRES_DIR"])
+    result = CliRunner().invoke(cli.recommend_command, [questionnaire.id, str(answers), "--region", "FR-OCC"])
+    assert result.exit_code == 0, result.output
+    ids = [r["id"] for r in json.loads(result.output)["recommendations"]]
+    assert ids and all("public" in catalogue.entry(i).audiences for i in ids)
+    company = CliRunner().invoke(cli.recommend_command, [questionnaire.id, str(answers), "--region", "FR-OCC",
+                                                         "--audience", "company"])
+    assert company.exit_code != 0 and "--size" in company.output
