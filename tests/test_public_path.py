@@ -221,3 +221,18 @@ def test_the_recommend_command_recommends_public_entries_to_a_body(app, question
     company = CliRunner().invoke(cli.recommend_command, [questionnaire.id, str(answers), "--region", "FR-OCC",
                                                          "--audience", "company"])
     assert company.exit_code != 0 and "--size" in company.output
+
+
+def test_the_demo_seed_adds_a_few_public_bodies(app):
+    result = app.test_cli_runner().invoke(args=["demo", "seed", "5", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    db = connect(app.config["DATABASE"])
+    try:
+        rows = list(db.query("select audience, body_kind, size_band, status, overall, questionnaire_id "
+                             "from assessments where is_demo = 1 and audience = 'public'"))
+    finally:
+        db.close()
+    assert len(rows) == 3
+    assert all(r["status"] == "submitted" and r["overall"] is not None and r["size_band"] is None
+               and r["questionnaire_id"] != "ai-maturity" for r in rows)
+    assert {r["body_kind"] for r in rows} == {"commune", "epci", "etablissement"}
