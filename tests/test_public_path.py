@@ -142,7 +142,9 @@ def test_the_whole_public_journey_never_says_entreprise(app, client, questionnai
 
     # the same data export and erasure as a company
     data = client.get(f"/a/{token}/donnees.json")
-    assert data.status_code == 200 and b"Commune de Saint-Exemple" in data.data
+    assert data.status_code == 200 and data.json["profile"]["company_name"] == "Commune de Saint-Exemple"
+    assert data.json["profile"]["body_kind"]["label"] == "Commune"
+    assert data.json["profile"]["role"]["label"] == "Direction générale"
     erase = client.get(f"/a/{token}/supprimer").get_data(as_text=True)
     assert "entreprise" not in text_of(erase).lower()
     client.post(f"/a/{token}/supprimer", data={"confirm": "y", "scope": "chain", "csrf_token": token_csrf(erase)})
