@@ -273,6 +273,7 @@ def retention_purge_command(dry_run: bool, as_of: Any) -> None:
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 POT = Path("assessor/translations/messages.pot")
+PO_WIDTH = 100  # the catalogues' line width: one width, so that updates do not re-wrap every entry
 TRANSLATIONS_DIR = Path("assessor/translations")
 _root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
                             default=PROJECT_ROOT, show_default=False,
@@ -315,7 +316,7 @@ def translate_update_command(root: Path) -> None:
     """Bring every catalogue (.po) in line with messages.pot: new messages come in untranslated (never
     guessed from a similar one: no fuzzy entries), messages gone from the code are dropped."""
     _pybabel(root, "update", "-i", str(POT), "-d", str(TRANSLATIONS_DIR), "--no-fuzzy-matching",
-             "--ignore-obsolete")
+             "--ignore-obsolete", "-w", str(PO_WIDTH))
     click.echo(f"updated the catalogues of {TRANSLATIONS_DIR}")
 
 
