@@ -13,7 +13,6 @@ from assessor.store import assessments as store
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_DIR = Path(__file__).parent / "data" / "mini"
-PUBLIC_FIXTURES = Path(__file__).parent / "data" / "public"
 
 PROFILE = {
     "company_name": "Menuiserie Dupont", "size_band": "10-49", "sector": "C", "region": "FR-HDF",
@@ -34,26 +33,10 @@ def make_app(tmp_path: Path, **config: Any):
     return create_app(settings, instance_path=str(tmp_path / "instance"))
 
 
-def public_questionnaires_dir(tmp_path: Path) -> Path:
-    """A questionnaires folder with the real files and, while the real public-body questionnaire
-    and catalogue have not landed in questionnaires/, the small ones of tests/data/public."""
-    import shutil
-
-    folder = tmp_path / "questionnaires"
-    folder.mkdir(exist_ok=True)
-    for path in (ROOT / "questionnaires").glob("*.yaml"):
-        shutil.copy(path, folder / path.name)
-    real_public = any("audience: public" in p.read_text(encoding="utf-8") for p in folder.glob("ai-*.yaml"))
-    for path in PUBLIC_FIXTURES.glob("*.yaml"):
-        is_catalogue = path.name.startswith("catalogue-")
-        if (is_catalogue and not (folder / path.name).exists()) or (not is_catalogue and not real_public):
-            shutil.copy(path, folder / path.name)
-    return folder
-
-
 def make_public_app(tmp_path: Path, **config: Any):
-    """The application with the real files and a public-body questionnaire and catalogue."""
-    return make_app(tmp_path, QUESTIONNAIRES_DIR=str(public_questionnaires_dir(tmp_path)), **config)
+    """The application with the real files, the public bodies' questionnaire and catalogue included
+    (questionnaires/ai-public-v*.yaml, catalogue-public.yaml)."""
+    return make_app(tmp_path, **config)
 
 
 PUBLIC_PROFILE = {

@@ -13,7 +13,7 @@ import pytest
 from assessor.domain.questionnaire import load_questionnaire
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "questionnaires").glob("ai-maturity-v*.yaml"))
+FILES = sorted((ROOT / "questionnaires").glob("ai-*-v*.yaml"))
 
 # Pronoun uses ("ce que", "celles et ceux qui", "ceux des anciens salariés") name what they mean.
 _POINTERS = {

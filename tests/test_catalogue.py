@@ -27,6 +27,8 @@ MINI = MINI_QS["mini@1"]
 QUESTIONNAIRES = load_directory(ROOT / "questionnaires")
 AI = latest(QUESTIONNAIRES, "ai-maturity")
 CATALOGUE = load_catalogue(ROOT / "questionnaires" / "catalogue.yaml", QUESTIONNAIRES)
+# What a company can be shown (catalogue-public.yaml adds entries for public bodies only).
+COMPANY_ENTRIES = [e for e in CATALOGUE.entries if e.serves("company")]
 METROPOLITAN = [code for code in REGIONS if not code[3:].isdigit()]
 WEAK = {"strategy.vision": "none", "strategy.budget": "no", "strategy.use": "0",
         "data.practices": ["none"], "data.quality": "no"}
@@ -208,7 +210,7 @@ def test_every_shipped_entry_was_checked_and_is_current():
 
 @pytest.mark.parametrize("region", METROPOLITAN)
 def test_every_metropolitan_region_has_its_own_entry_points(region):
-    regional = [e for e in CATALOGUE.entries if region in e.regions and not e.is_reading]
+    regional = [e for e in COMPANY_ENTRIES if region in e.regions and not e.is_reading]
     assert regional, f"{region} only gets national entries"
     answers = worst_answers(AI)
     shown = recommend_entries(AI, CATALOGUE, Profile(region, "10-49", "N"), score(AI, answers, "10-49"), "fr", TODAY)
@@ -217,7 +219,7 @@ def test_every_metropolitan_region_has_its_own_entry_points(region):
 
 @pytest.mark.parametrize("region", ["FR-HDF", "FR-OCC"])
 def test_hauts_de_france_and_occitanie_have_ten_regional_entries(region):
-    assert sum(1 for e in CATALOGUE.entries if region in e.regions) >= 10
+    assert sum(1 for e in COMPANY_ENTRIES if region in e.regions) >= 10
 
 
 def test_the_wrong_and_outdated_entries_are_gone_or_fixed():
@@ -236,13 +238,13 @@ def test_the_wrong_and_outdated_entries_are_gone_or_fixed():
 
 
 def test_the_regional_edihs_are_named_where_a_source_names_them():
-    named = {region for e in CATALOGUE.entries if "DIH" in e.name.fr and not e.is_reading for region in e.regions}
+    named = {region for e in COMPANY_ENTRIES if "DIH" in e.name.fr and not e.is_reading for region in e.regions}
     assert {"FR-BRE", "FR-PDL", "FR-NOR", "FR-PAC"} <= named
 
 
 @pytest.mark.parametrize("region", ["FR-CVL", "FR-ARA", "FR-HDF", "FR-BFC", "FR-NOR", "FR-NAQ", "FR-PAC", "FR-OCC"])
 def test_the_regional_chamber_of_commerce_is_an_entry_point(region):
-    assert any(region in e.regions and e.id.startswith("cci-") and not e.is_reading for e in CATALOGUE.entries), region
+    assert any(region in e.regions and e.id.startswith("cci-") and not e.is_reading for e in COMPANY_ENTRIES), region
 
 
 def test_pays_de_la_loire_keeps_its_entry_points_once_solutions_and_co_is_gone():

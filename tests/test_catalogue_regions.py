@@ -19,6 +19,8 @@ from assessor.domain.referential import REGIONS
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 12, 2)
 CATALOGUE = load_catalogue(ROOT / "questionnaires" / "catalogue.yaml", load_directory(ROOT / "questionnaires"))
+# What a company can be shown (catalogue-public.yaml adds entries for public bodies only).
+COMPANY_ENTRIES = [e for e in CATALOGUE.entries if e.serves("company")]
 METROPOLITAN = [code for code in REGIONS if not code[3:].isdigit()]
 
 # region: (development or innovation agency, EDIH, regional chamber of commerce)
@@ -67,7 +69,7 @@ def test_the_region_has_its_regional_chamber_of_commerce(region):
 @pytest.mark.parametrize("region", [pytest.param(code, marks=() if ENTRY_POINTS[code][1] else NO_SOURCED_EDIH)
                                     for code in METROPOLITAN])
 def test_the_region_has_its_edih_by_name(region):
-    named = [e for e in CATALOGUE.entries if region in e.regions and "DIH" in e.name.fr and not e.is_reading]
+    named = [e for e in COMPANY_ENTRIES if region in e.regions and "DIH" in e.name.fr and not e.is_reading]
     assert named, f"no EDIH named for {region}"
     assert ENTRY_POINTS[region][1] in {e.id for e in named}
     assert_entry_point(ENTRY_POINTS[region][1], region)
@@ -75,7 +77,7 @@ def test_the_region_has_its_edih_by_name(region):
 
 @pytest.mark.parametrize("region", ["FR-HDF", "FR-OCC"])
 def test_hauts_de_france_and_occitanie_have_at_least_ten_current_regional_offers(region):
-    offers = [e.id for e in CATALOGUE.entries
+    offers = [e.id for e in COMPANY_ENTRIES
               if region in e.regions and not e.is_reading and e.is_valid_on(TODAY)]
     assert len(offers) >= 10, offers
 
@@ -101,7 +103,7 @@ MOST_PRESS_URLS = 40
 
 
 def offers():
-    return [e for e in CATALOGUE.entries if not e.is_reading]
+    return [e for e in COMPANY_ENTRIES if not e.is_reading]
 
 
 def test_offers_link_to_the_operators_own_page_but_for_a_shrinking_few():

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "questionnaires").glob("ai-maturity-v*.yaml"))
+FILES = sorted((ROOT / "questionnaires").glob("ai-*-v*.yaml"))
 
 # The dates of the AI Act after the 2026 digital omnibus, and what they apply to.
 AI_ACT_DATES = {"2 février 2025", "2 août 2026", "2 décembre 2026", "2 décembre 2027", "2 août 2028"}
@@ -45,7 +45,7 @@ AI_ACT_TEXTS = [t for t in TEXTS if "règlement européen" in t.values[1] or "AI
 
 
 def test_every_version_is_checked():
-    assert {p.name for p in FILES} >= {"ai-maturity-v1.yaml", "ai-maturity-v2.yaml"}
+    assert {p.name for p in FILES} >= {"ai-maturity-v1.yaml", "ai-maturity-v2.yaml", "ai-public-v1.yaml"}
     assert AI_ACT_TEXTS
 
 

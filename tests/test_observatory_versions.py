@@ -141,13 +141,9 @@ def test_the_list_names_the_audience(app):
 
 
 def test_a_questionnaire_for_public_bodies_is_listed_apart_and_never_mixed(app, admin):
-    """The public-body questionnaire (another id, audience "public") is built on another branch: a
-    stand-in with the same content declares that audience here."""
-    import dataclasses
-
-    v3 = version(app, V3)
-    public = dataclasses.replace(v3, id="ai-public", version=1, changelog=(), audience="public")
-    app.extensions["assessor.questionnaires"][public.key] = public
+    """The public bodies' questionnaire (questionnaires/ai-public-v1.yaml, audience "public")."""
+    public = version(app, "ai-public@1")
+    assert public.audience == "public"
     submit(app, V3, 5)
     for _i in range(6):
         create_assessment(app, best_answers(public), submit=True, questionnaire=public)
@@ -155,7 +151,8 @@ def test_a_questionnaire_for_public_bodies_is_listed_apart_and_never_mixed(app, 
     assert key_figure(html) == "5"
     assert [(value, label) for value, label, _s in options(html)] == [
         (V3, "Entreprises — Diagnostic de maturité IA des TPE et PME, version 3 du 2 décembre 2026"),
-        ("ai-public@1", "Collectivités — Diagnostic de maturité IA des TPE et PME, version 1"),
+        ("ai-public@1", "Collectivités — Diagnostic de maturité IA des collectivités et établissements publics, "
+                        "version 1 du 2 décembre 2026"),
     ]
     chosen = page(admin, "?questionnaire=ai-public%401")
     assert key_figure(chosen) == "6" and 'id="questionnaire-shown">Collectivités — ' in chosen

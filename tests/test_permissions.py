@@ -10,7 +10,6 @@ import itertools
 import re
 import sys
 import types
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -124,8 +123,8 @@ def fresh_account(world: World) -> dict:
     return {"email": f"new{next(_counter)}@example.org", "regions": ["FR-HDF"]}
 
 
-_PUBLIC_PATH = any("audience: public" in p.read_text(encoding="utf-8")
-                   for p in (Path(__file__).resolve().parent.parent / "questionnaires").glob("ai-*.yaml"))
+# The world runs on tests/data/mini, which has no public-body questionnaire: /collectivite is not offered.
+_PUBLIC_PATH = any("audience: public" in p.read_text(encoding="utf-8") for p in MINI_DIR.glob("*.yaml"))
 
 #                anonymous  sme    other   region  admin
 PUBLIC = (200, 200, 200, 200, 200)
@@ -142,7 +141,7 @@ MATRIX: dict[str, list[Case]] = {
                          Case("POST", fixed("/langue/fr"), (302,) * 5, data=lambda w: {"next": "/methodologie"})],
     "assess.home": [Case("GET", fixed("/"), PUBLIC),
                     Case("POST", fixed("/"), (302,) * 5, data=lambda w: dict(PROFILE_FORM))],
-    # Open to everyone once a public-body questionnaire is in questionnaires/ (404 until then).
+    # Open to everyone when a public-body questionnaire is loaded (404 without one).
     "assess.public_home": [Case("GET", fixed("/collectivite"), PUBLIC if _PUBLIC_PATH else (404,) * 5),
                            Case("POST", fixed("/collectivite"), (302 if _PUBLIC_PATH else 404,) * 5,
                                 data=lambda w: {"company_name": "Commune test", "body_kind": "commune",

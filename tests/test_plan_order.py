@@ -18,7 +18,7 @@ from factories import best_answers
 from test_questionnaire import mini_data, problems_of
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "questionnaires").glob("ai-maturity-v*.yaml"))
+FILES = sorted((ROOT / "questionnaires").glob("ai-*-v*.yaml"))
 V2 = load_questionnaire(ROOT / "questionnaires" / "ai-maturity-v2.yaml")
 
 

@@ -2,8 +2,8 @@
 after the time-boxed entries have ended, no company-only entry ever reaches a public body and no
 public-only entry a company; a public body is never held to a size, sector or OPCO criterion.
 
-The catalogue is the real one plus the public entries (questionnaires/catalogue-public.yaml once it
-has landed; until then tests/data/public's); the public questionnaire likewise.
+The catalogue is the real one with its public entries (questionnaires/catalogue-public.yaml), the
+questionnaires the real ones (ai-maturity, ai-public).
 """
 from __future__ import annotations
 
@@ -20,15 +20,13 @@ from assessor.domain.questionnaire import latest, load_directory
 from assessor.domain.recommend import Profile, readings, recommend_entries
 from assessor.domain.referential import OPCOS, REGIONS
 from assessor.domain.scoring import score
-from tests.factories import public_questionnaires_dir, worst_answers
+from tests.factories import worst_answers
 from tests.test_recommend import weak_answers
 
 
 @functools.cache
 def _data():
-    import tempfile
-
-    folder = public_questionnaires_dir(Path(tempfile.mkdtemp()))
+    folder = Path(__file__).resolve().parent.parent / "questionnaires"
     questionnaires = load_directory(folder)
     catalogue = load_catalogue(folder / "catalogue.yaml", questionnaires)
     public = max((q for q in questionnaires.values() if q.audience == "public"), key=lambda q: q.version)

@@ -42,7 +42,7 @@ def _result(profile: str, size_band: str):
 
 def _fits(entry, region, size_band, sector, result, day) -> bool:
     """Whether a regional offer of the catalogue could be recommended to this company at all."""
-    if entry.is_reading or entry.national or region not in entry.regions:
+    if entry.is_reading or entry.national or region not in entry.regions or not entry.serves("company"):
         return False
     if not eligibility.evaluate(entry, region, size_band, sector, day).shown:
         return False
@@ -90,5 +90,6 @@ def test_recommendations_for_every_company(region, day):
 
 @pytest.mark.parametrize("region", METROPOLITAN)
 def test_every_metropolitan_region_has_its_own_entry_points(region):
-    regional = [e for e in CATALOGUE.entries if region in e.regions and not e.is_reading and e.is_valid_on(TODAY)]
+    regional = [e for e in CATALOGUE.entries
+                if e.serves("company") and region in e.regions and not e.is_reading and e.is_valid_on(TODAY)]
     assert regional, f"{REGIONS[region][0]}: no regional offer in the catalogue"
