@@ -238,3 +238,11 @@ def test_the_demo_seed_adds_a_few_public_bodies(app):
     assert all(r["status"] == "submitted" and r["overall"] is not None and r["size_band"] is None
                and r["questionnaire_id"] != "ai-maturity" for r in rows)
     assert {r["body_kind"] for r in rows} == {"commune", "epci", "etablissement"}
+
+
+def test_a_commune_in_herault_is_sent_to_the_cnfpt_and_les_interconnectes(app, client, questionnaire):
+    _id, token = create_assessment(app, worst_answers(questionnaire), submit=True, audience="public",
+                                   region="FR-OCC", department="34", population_band="10000-49999")
+    results = text_of(client.get(f"/a/{token}/resultats").get_data(as_text=True))
+    assert "CNFPT" in results and "Interconnectés" in results
+    assert "OPCO" not in results and "Bpifrance" not in results
