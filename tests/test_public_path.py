@@ -225,21 +225,6 @@ def test_the_recommend_command_recommends_public_entries_to_a_body(app, question
     assert company.exit_code != 0 and "--size" in company.output
 
 
-def test_the_demo_seed_adds_a_few_public_bodies(app):
-    result = app.test_cli_runner().invoke(args=["demo", "seed", "5", "--seed", "1"])
-    assert result.exit_code == 0, result.output
-    db = connect(app.config["DATABASE"])
-    try:
-        rows = list(db.query("select audience, body_kind, size_band, status, overall, questionnaire_id "
-                             "from assessments where is_demo = 1 and audience = 'public'"))
-    finally:
-        db.close()
-    assert len(rows) == 3
-    assert all(r["status"] == "submitted" and r["overall"] is not None and r["size_band"] is None
-               and r["questionnaire_id"] != "ai-maturity" for r in rows)
-    assert {r["body_kind"] for r in rows} == {"commune", "epci", "etablissement"}
-
-
 def test_a_commune_in_herault_is_sent_to_the_cnfpt_and_les_interconnectes(app, client, questionnaire):
     _id, token = create_assessment(app, worst_answers(questionnaire), submit=True, audience="public",
                                    region="FR-OCC", department="34", population_band="10000-49999")

@@ -117,25 +117,6 @@ def company(rng: random.Random) -> Company:
     return Company(profile, maturity)
 
 
-# A few public bodies for the demonstration (issue 12): fictional names, real kinds and bands.
-PUBLIC_BODIES = (
-    ("Commune de Val-des-Oliviers", "commune", "10000-49999", "50-249", "FR-OCC", "34", "direction"),
-    ("Communauté de communes des Trois Rivières", "epci", "50000-199999", "250-999", "FR-BRE", "35", "dsi"),
-    ("Syndicat mixte du numérique des Monts", "etablissement", "200000+", "lt50", "FR-ARA", "63", "agent"),
-)
-
-
-def public_body(rng: random.Random, index: int) -> Company:
-    """Return one of the demonstration's public bodies and its underlying AI maturity (0..1)."""
-    name, kind, population, agents, region, department, role = PUBLIC_BODIES[index % len(PUBLIC_BODIES)]
-    profile = {
-        "audience": "public", "company_name": name, "body_kind": kind, "population_band": population,
-        "agents_band": agents, "size_band": None, "sector": None, "region": region, "department": department,
-        "role": role, "email": None, "consent_contact": 0, "consent_stats": 1, "lang": "fr",
-    }
-    return Company(profile, _clamp(rng.betavariate(2.0, 3.0)))
-
-
 @dataclass(frozen=True)
 class _Plan:
     """What the generator needs to know about one question, worked out once per questionnaire."""
@@ -326,35 +307,6 @@ def seed(db, questionnaire: Questionnaire, count: int, seed_value: int | None = 
     return inserted
 
 
-def seed_public_bodies(db, questionnaire: Questionnaire, seed_value: int | None = None,
-                       until: dt.datetime | None = None) -> int:
-    """Insert the demonstration's public bodies, each a submitted diagnostic of the public questionnaire."""
-    from ..store import stats
-
-    rng = random.Random(f"assessor-demo-public:{seed_value}")
-    until = until or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    first_id = stats.next_assessment_id(db)
-    rows, answers = [], []
-    for index in range(len(PUBLIC_BODIES)):
-        body = public_body(rng, index)
-        body_answers = answers_for(rng, questionnaire, body.maturity, 1.0)
-        result = score(questionnaire, body_answers, None)
-        submitted = until - dt.timedelta(days=rng.uniform(1, 60))
-        summary = result.summary()
-        assessment_id = first_id + index
-        rows.append(dict(body.profile) | dict(
-            id=assessment_id, token_hash=f"demo:{secrets.token_hex(12)}", questionnaire_id=questionnaire.id,
-            questionnaire_version=questionnaire.version, mode="self", created_by=None, previous_id=None, is_demo=1,
-            created_at=_stamp(submitted - dt.timedelta(minutes=rng.uniform(12, 40))), updated_at=_stamp(submitted),
-            followup_status="nouveau", assigned_advisor_id=None, status="submitted", submitted_at=_stamp(submitted),
-            scoring_version=result.scoring_version, overall=summary["overall"], level=summary["level"],
-            floor_level=summary["floor_level"], confidence=summary["confidence"],
-            dimension_scores=json.dumps({k: v["score"] for k, v in summary["dimensions"].items()}),
-            scoring=json.dumps(to_record(result, questionnaire))))
-        answers.extend((assessment_id, qid, _value(value)) for qid, value in body_answers.items())
-    return stats.insert_demo(db, rows, answers)
-
-
 demo_cli = AppGroup("demo", help="Create or remove synthetic demonstration data.")
 
 
@@ -377,10 +329,6 @@ def seed_command(count: int, seed_value: int | None, until: dt.datetime | None) 
     inserted = seed(get_db(), questionnaire, count, seed_value, until)
     click.echo(f"{inserted} demo assessments created in {time.perf_counter() - started:.1f} s "
                f"({questionnaire.key}).")
-    public = current_questionnaire("public")
-    if public is not None:
-        bodies = seed_public_bodies(get_db(), public, seed_value, until)
-        click.echo(f"{bodies} demo public bodies created ({public.key}).")
 
 
 @demo_cli.command("purge")
