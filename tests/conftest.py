@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assessor.store.db import connect
-from factories import MINI_DIR, PASSWORD, login, make_advisor, make_app
+from factories import MINI_DIR, PASSWORD, login, make_advisor, make_app, make_public_app
 
 
 @pytest.fixture
@@ -20,6 +20,12 @@ def app(tmp_path):
 def mini_app(tmp_path):
     """The application with the tiny test questionnaire and catalogue (tests/data/mini)."""
     return make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini")
+
+
+@pytest.fixture
+def public_app(tmp_path):
+    """The application with the real files plus a public-body questionnaire and catalogue."""
+    return make_public_app(tmp_path)
 
 
 @pytest.fixture

@@ -33,6 +33,20 @@ def make_app(tmp_path: Path, **config: Any):
     return create_app(settings, instance_path=str(tmp_path / "instance"))
 
 
+def make_public_app(tmp_path: Path, **config: Any):
+    """The application with the real files, the public bodies' questionnaire and catalogue included
+    (questionnaires/ai-public-v*.yaml, catalogue-public.yaml)."""
+    return make_app(tmp_path, **config)
+
+
+PUBLIC_PROFILE = {
+    "audience": "public", "company_name": "Commune de Saint-Exemple", "body_kind": "commune",
+    "population_band": "10000-49999", "agents_band": "50-249", "size_band": None, "sector": None,
+    "region": "FR-OCC", "department": "34", "role": "direction", "email": "dgs@saint-exemple.example",
+    "consent_contact": True, "consent_stats": True, "lang": "fr",
+}
+
+
 def best_answers(questionnaire) -> dict[str, Any]:
     """Return the best answer to every scored question."""
     answers = {}
@@ -64,6 +78,10 @@ def create_assessment(app, answers: dict[str, Any] | None = None, submit: bool =
 
     with app.app_context():
         questionnaires = app.extensions["assessor.questionnaires"]
+        if profile.get("audience") == "public":
+            profile = PUBLIC_PROFILE | profile
+            questionnaire = questionnaire or max((q for q in questionnaires.values() if q.audience == "public"),
+                                                 key=lambda q: q.version)
         questionnaire = questionnaire or latest(questionnaires, app.config["QUESTIONNAIRE_ID"])
         database = connect(app.config["DATABASE"])
         try:

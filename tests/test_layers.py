@@ -104,7 +104,8 @@ SHIPPED_SCHEMAS = {
     "m007_stored_scoring": "e195b350e368aabd",
     "m008_assessment_opco": "13e9d4cbd9f8337f",
     "m009_resume_link_mailed_at": "56362fe34673542d",
-    "m011_stats_per_questionnaire_version": "5197114262e0f5dc",
+    "m010_public_bodies": "d21f8baee4ff7894",
+    "m011_stats_per_questionnaire_version": "6aa654916d4dbab6",
 }
 
 

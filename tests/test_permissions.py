@@ -123,6 +123,9 @@ def fresh_account(world: World) -> dict:
     return {"email": f"new{next(_counter)}@example.org", "regions": ["FR-HDF"]}
 
 
+# The world runs on tests/data/mini, which has no public-body questionnaire: /collectivite is not offered.
+_PUBLIC_PATH = any("audience: public" in p.read_text(encoding="utf-8") for p in MINI_DIR.glob("*.yaml"))
+
 #                anonymous  sme    other   region  admin
 PUBLIC = (200, 200, 200, 200, 200)
 ADVISORS = (LOGIN, LOGIN, 200, 200, 200)
@@ -138,6 +141,13 @@ MATRIX: dict[str, list[Case]] = {
                          Case("POST", fixed("/langue/fr"), (302,) * 5, data=lambda w: {"next": "/methodologie"})],
     "assess.home": [Case("GET", fixed("/"), PUBLIC),
                     Case("POST", fixed("/"), (302,) * 5, data=lambda w: dict(PROFILE_FORM))],
+    # Open to everyone when a public-body questionnaire is loaded (404 without one).
+    "assess.public_home": [Case("GET", fixed("/collectivite"), PUBLIC if _PUBLIC_PATH else (404,) * 5),
+                           Case("POST", fixed("/collectivite"), (302 if _PUBLIC_PATH else 404,) * 5,
+                                data=lambda w: {"company_name": "Commune test", "body_kind": "commune",
+                                                "population_band": "lt1000", "agents_band": "lt50",
+                                                "region": "FR-HDF", "department": "", "role": "elu",
+                                                "email": ""})],
     "assess.methodology": [Case("GET", fixed("/methodologie"), PUBLIC)],
     "assess.privacy": [Case("GET", fixed("/confidentialite"), PUBLIC)],
     "assess.resume": [Case("GET", with_token("/a/{token}"), SME_REDIRECT)],

@@ -173,13 +173,16 @@ def catalogue_export() -> None:
 @click.argument("questionnaire_id")
 @click.argument("answers_file", type=click.Path(dir_okay=False))
 @click.option("--region", required=True, type=click.Choice(list(REGIONS)), help="ISO 3166-2:FR region code.")
-@click.option("--size", "size_band", required=True, type=click.Choice(list(SIZE_BANDS)), help="Size band.")
-@click.option("--sector", required=True, type=click.Choice(list(NAF_SECTIONS)), help="NAF section letter.")
+@click.option("--size", "size_band", type=click.Choice(list(SIZE_BANDS)), help="Size band (companies only, required).")
+@click.option("--sector", type=click.Choice(list(NAF_SECTIONS)), help="NAF section letter (companies only, required).")
+@click.option("--audience", type=click.Choice(["company", "public"]), default=None,
+              help="Whom the diagnostic is for (default: the questionnaire's audience); a public body is shown "
+                   "only the entries that serve public bodies, without size, sector or OPCO criteria.")
 @click.option("--opco", type=click.Choice([*OPCOS, OPCO_UNKNOWN]), default=None,
               help="The company's OPCO (or unknown); without it the OPCO is guessed from the sector, to check.")
 @click.option("--lang", default="fr", type=click.Choice(["fr", "en"]), show_default=True)
-def recommend_command(questionnaire_id: str, answers_file: str, region: str, size_band: str, sector: str,
-                      opco: str | None, lang: str) -> None:
+def recommend_command(questionnaire_id: str, answers_file: str, region: str, size_band: str | None,
+                      sector: str | None, audience: str | None, opco: str | None, lang: str) -> None:
     """Print the recommended programmes, each with its eligibility, and the action plan for ANSWERS_FILE."""
     from ..domain import eligibility
     from ..domain.recommend import Profile, recommend
@@ -189,9 +192,14 @@ def recommend_command(questionnaire_id: str, answers_file: str, region: str, siz
     questionnaire = _questionnaire(questionnaires, questionnaire_id)
     catalogue = _load_catalogue(questionnaires)
     answers = _read_answers(answers_file, questionnaire)
+    audience = audience or questionnaire.audience
+    if audience == "company" and not (size_band and sector):
+        raise click.UsageError("a company needs --size and --sector")
+    if audience == "public":
+        size_band = sector = opco = None
     result = score(questionnaire, answers, size_band)
-    advice = recommend(questionnaire, catalogue, Profile(region, size_band, sector, opco), result, answers, lang,
-                       today=clock.today(settings.zone()))
+    advice = recommend(questionnaire, catalogue, Profile(region, size_band, sector, opco, audience), result, answers,
+                       lang, today=clock.today(settings.zone()))
     _echo_json({
         "recommendations": [{
             "id": r.entry.id, "name": r.entry.name.get(lang), "kind": r.entry.kind,

@@ -271,8 +271,9 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
             "delta_immediate": _delta(dim_score.score, last.score if last else None),
             "rescored": (rescored.dimension(dim.id).score if rescored else None),
         })
+    audience = assessment.get("audience") or "company"
     profile = recommend.Profile(region=assessment["region"], size_band=assessment["size_band"],
-                                sector=assessment["sector"], opco=assessment.get("opco"))
+                                sector=assessment["sector"], opco=assessment.get("opco"), audience=audience)
     advice_result = recommend.recommend(questionnaire, catalogue, profile, result, answers, lang, today=today)
     return Diagnosis(
         assessment=assessment, questionnaire=questionnaire, answers=answers,
@@ -281,7 +282,7 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
         floor_level=questionnaire.level(result.floor_level) if result.floor_level else None,
         dimensions=tuple(dimensions),
         priorities=tuple(d for pid in result.priorities for d in dimensions if d["id"] == pid),
-        target=questionnaire.targets.get(assessment["size_band"]),
+        target=scoring.target_for(questionnaire, assessment["size_band"]),
         advice=tuple((questionnaire.question(a.question_id), a) for a in result.advice[:MAX_ADVICE]),
         dont_know=tuple(questionnaire.question(qid) for qid in result.dont_know),
         recommendations=tuple(advice_result.recommendations),
@@ -290,9 +291,12 @@ def build(inputs: DiagnosisInputs, questionnaire: Questionnaire, catalogue: Cata
         baseline=baseline, baseline_result=baseline_result,
         overall_delta=_delta(result.overall, baseline_result.overall if baseline_result else None),
         immediate_previous=immediate, immediate_previous_result=immediate_result,
-        peers=inputs.peers, catalogue=catalogue, chain=inputs.chain,
+        # Peers are companies of the same size band: a public body has none (no comparison shown).
+        peers=inputs.peers if audience == "company" else None, catalogue=catalogue, chain=inputs.chain,
+        # The AI Act rules (ai-act.yaml) are written for companies; a public body's questionnaire
+        # asks about the law itself (its own dimension).
         ai_act=(ai_act.assess(ai_act_rules, answers, assessment["size_band"], assessment["sector"], today)
-                if ai_act_rules else None),
+                if ai_act_rules and audience == "company" else None),
     )
 
 

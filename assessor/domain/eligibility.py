@@ -36,8 +36,9 @@ class Criterion:
 
     ``kind`` is one of: ``region`` (``codes``: the entry's regions, empty when national),
     ``size`` (``codes``: its size bands), ``sector`` (``codes``: its NAF sections), ``open``
-    (``until``: its last day), ``opco`` (``codes``: its OPCO; ``probable``: guessed from the sector)
-    and ``other`` (``text``: a condition the company checks itself).
+    (``until``: its last day), ``opco`` (``codes``: its OPCO; ``probable``: guessed from the sector),
+    ``other`` (``text``: a condition the company checks itself) and ``audience`` (``codes``: whom the
+    entry serves; never met, since such an entry is never shown).
     """
 
     kind: str
@@ -47,6 +48,7 @@ class Criterion:
     until: dt.date | None = None
     text: Text | None = None
     probable: bool = False
+    audience: str = "company"  # whom the criterion is said to: "Entreprise située…" or "Structure située…"
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,21 @@ def status_of(criteria: tuple[Criterion, ...]) -> str:
 
 
 def evaluate(entry: Entry, region: str | None, size_band: str | None, sector: str | None,
-             today: dt.date, opco: str | None = None) -> Eligibility:
-    """Return the entry's criteria, each with what the company answered, and the status."""
+             today: dt.date, opco: str | None = None, audience: str = "company") -> Eligibility:
+    """Return the entry's criteria, each with what the organisation answered, and the status.
+
+    An entry that does not serve the audience is not eligible. For a public body the company
+    criteria (size, sector, OPCO) do not apply: a body has none of them; its region still does."""
+    if not entry.serves(audience):
+        return Eligibility(NOT_ELIGIBLE, (Criterion("audience", False, entry.audiences, audience),))
     criteria = [Criterion("region", entry.national or region in entry.regions,
-                          () if entry.national else entry.regions, region)]
-    if entry.sizes != tuple(SIZE_BANDS):
+                          () if entry.national else entry.regions, region, audience=audience)]
+    company = audience == "company"
+    if company and entry.sizes != tuple(SIZE_BANDS):
         criteria.append(Criterion("size", size_band in entry.sizes, entry.sizes, size_band))
-    if entry.opco:
+    if company and entry.opco:
         criteria.append(_opco_criterion(entry, sector, opco))
-    elif entry.sectors != tuple(NAF_SECTIONS):
+    elif company and entry.sectors != tuple(NAF_SECTIONS):
         criteria.append(Criterion("sector", sector in entry.sectors, entry.sectors, sector))
     if entry.valid_until is not None:
         criteria.append(Criterion("open", entry.is_valid_on(today), until=entry.valid_until))

@@ -24,7 +24,7 @@ from babel import dates as babel_dates
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from . import referential
+from . import audience, referential
 
 LANGUAGES = ("fr", "en")
 SOURCE_LANGUAGE = "fr"
@@ -159,7 +159,10 @@ def helpers(lang: str, tz: ZoneInfo | None = None) -> dict[str, Any]:
         return text(value, lang)
 
     return {"label": table_label, "text": bilingual, "t": bilingual,
-            "day": lambda value, format="long": day(value, lang, format, tz), "punct": PUNCTUATION[language(lang)]}
+            "day": lambda value, format="long": day(value, lang, format, tz), "punct": PUNCTUATION[language(lang)],
+            # the organisation's words: org(assessment).your is "votre entreprise" or "votre commune"…
+            "org": lambda assessment=None: audience.words_for(assessment, lang),
+            "profile_lines": lambda assessment: audience.profile_lines(assessment, lang)}
 
 
 @functools.cache

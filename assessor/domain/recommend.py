@@ -34,8 +34,8 @@ KIND_FACTOR = {"diagnostic": 1.0, "support": 1.0, "training": 1.0, "certified_tr
 @dataclass(frozen=True)
 class Profile:
     region: str
-    size_band: str
-    sector: str
+    size_band: str | None  # None for a public body (no size band, no sector, no OPCO)
+    sector: str | None
     opco: str | None = None  # an OPCO code, eligibility.OPCO_UNKNOWN ("je ne sais pas") or not asked
     audience: str = "company"  # questionnaire.AUDIENCES: an entry reaches only the audiences it serves
 
@@ -87,7 +87,7 @@ class Advice:
 def eligibility(entry: Entry, profile: Profile, today: dt.date) -> eligibility_rules.Eligibility:
     """Return the entry's criteria for this company and its status (eligible, to check, not)."""
     return eligibility_rules.evaluate(entry, profile.region, profile.size_band, profile.sector, today,
-                                      profile.opco)
+                                      profile.opco, profile.audience)
 
 
 def eligible(entry: Entry, profile: Profile, today: dt.date) -> bool:

@@ -144,3 +144,40 @@ TERMS: dict[str, tuple[str, str]] = {
              "opérateur de compétences, the training body of your industry (it depends on your collective "
              "agreement) that can fund part of your employees' training"),
 }
+
+
+# -- public bodies (issue 12): collectivités and public establishments --------------------------
+
+# The kinds of public body, with the words a page uses for it: "votre commune", "la commune",
+# "de la commune" (French genders differ: "le département", "du département").
+PUBLIC_KINDS: dict[str, tuple[str, str]] = {
+    "commune": ("Commune", "Municipality"),
+    "epci": ("Intercommunalité (EPCI)", "Intermunicipal body (EPCI)"),
+    "departement": ("Département", "Département (county council)"),
+    "region": ("Région", "Region (regional council)"),
+    "etablissement": ("Syndicat ou autre établissement public", "Syndicate or other public establishment"),
+}
+
+POPULATION_BANDS: dict[str, tuple[str, str]] = {
+    "lt1000": ("Moins de 1\u202f000 habitants", "Fewer than 1,000 inhabitants"),
+    "1000-3499": ("1\u202f000 à 3\u202f499 habitants", "1,000 to 3,499 inhabitants"),
+    "3500-9999": ("3\u202f500 à 9\u202f999 habitants", "3,500 to 9,999 inhabitants"),
+    "10000-49999": ("10\u202f000 à 49\u202f999 habitants", "10,000 to 49,999 inhabitants"),
+    "50000-199999": ("50\u202f000 à 199\u202f999 habitants", "50,000 to 199,999 inhabitants"),
+    "200000+": ("200\u202f000 habitants et plus", "200,000 inhabitants or more"),
+}
+
+AGENT_BANDS: dict[str, tuple[str, str]] = {
+    "lt50": ("Moins de 50 agents", "Fewer than 50 staff"),
+    "50-249": ("50 à 249 agents", "50 to 249 staff"),
+    "250-999": ("250 à 999 agents", "250 to 999 staff"),
+    "1000+": ("1\u202f000 agents et plus", "1,000 staff or more"),
+}
+
+PUBLIC_ROLES: dict[str, tuple[str, str]] = {
+    "elu": ("Élu ou élue", "Elected official"),
+    "direction": ("Direction générale", "General management"),
+    "dsi": ("DSI, responsable du numérique", "IT or digital department"),
+    "agent": ("Agent ou agente", "Staff member"),
+    "autre": ("Autre", "Other"),
+}

@@ -331,12 +331,19 @@ def _advice_for(question: Question, answer: Any, value: float, share: float) -> 
     return items
 
 
-def _priorities(questionnaire: Questionnaire, dimensions: list[DimensionScore],
-                size_band: str | None) -> tuple[str, ...]:
+def target_for(questionnaire: Questionnaire, size_band: str | None) -> float:
+    """Return the target score of a size band; without one (a public body has no size band, its
+    questionnaire may have no targets), the median target, or 50."""
     targets = questionnaire.targets
     target = targets.get(size_band) if size_band else None
     if target is None:
         target = sorted(targets.values())[len(targets) // 2] if targets else 50.0
+    return target
+
+
+def _priorities(questionnaire: Questionnaire, dimensions: list[DimensionScore],
+                size_band: str | None) -> tuple[str, ...]:
+    target = target_for(questionnaire, size_band)
     weights = {d.id: d.weight for d in questionnaire.dimensions}
     gaps = [((target - d.score) * weights[d.id], d.id) for d in dimensions
             if d.score is not None and d.score < target]

@@ -34,7 +34,7 @@ from .. import config as settings
 _REPORTED_FIELDS = ("company_name", "size_band", "sector", "region", "department",
                     "questionnaire_id", "questionnaire_version", "status", "submitted_at", "previous_id",
                     "scoring_version", "overall", "level", "floor_level", "confidence", "dimension_scores", "scoring",
-                    "opco", "role")
+                    "opco", "role", "audience", "body_kind", "population_band", "agents_band")
 _fingerprints: dict[int, str] = {}
 
 

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from ..domain import clock, i18n, referential
+from ..domain import audience, clock, i18n, referential
 from . import results
 from ..domain.diagnosis import Diagnosis, answer_rows  # answer_rows: kept for its readers
 from ..domain.questionnaire import Questionnaire
@@ -97,12 +97,15 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
         "submitted_on": format_date(clock.local_day(submitted, settings.zone()), lang) if submitted else "",
         "report_on": format_date(context["report_date"], lang),
         "profile": {
+            # the profile in the organisation's own words: size and sector, or kind, population, agents
+            "summary": " · ".join(value for _label, value in audience.profile_lines(assessment, lang)),
             "size": i18n.label(referential.SIZE_BANDS, assessment.get("size_band"), lang),
             "sector": i18n.label(referential.NAF_SECTIONS, assessment.get("sector"), lang),
             "region": i18n.label(referential.REGIONS, assessment.get("region"), lang),
             "department": f"{department} {referential.DEPARTMENTS[department][0]}"
             if department in referential.DEPARTMENTS else (department or ""),
-            "role": i18n.label(referential.ROLES, assessment.get("role"), lang),
+            "role": i18n.label(referential.PUBLIC_ROLES if assessment.get("audience") == "public"
+                               else referential.ROLES, assessment.get("role"), lang),
         },
         "questionnaire_on": _version_day(questionnaire, lang),
         "weakest": min(scored, key=lambda d: d["score"]) if scored else None,

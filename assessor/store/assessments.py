@@ -12,9 +12,11 @@ from sqlite_utils import Database
 from .db import write_transaction
 
 PROFILE_FIELDS = ("company_name", "size_band", "sector", "region", "department", "role", "email",
-                  "consent_contact", "consent_stats", "lang", "opco")
-# Added by a later migration (m007): written only when the profile gives it.
-_LATER_PROFILE_FIELDS = ("opco",)
+                  "consent_contact", "consent_stats", "lang", "opco", "audience", "body_kind",
+                  "population_band", "agents_band")
+# Added by later migrations (m008, m010): written only when the profile gives them ("audience"
+# defaults to "company" in the table; a public body's name is in company_name).
+_LATER_PROFILE_FIELDS = ("opco", "audience", "body_kind", "population_band", "agents_band")
 
 
 def now_iso() -> str:

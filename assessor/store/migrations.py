@@ -358,6 +358,20 @@ def m009_resume_link_mailed_at(db: Database) -> None:
         db["assessments"].add_column("link_mailed_at", str)
 
 
+@migrations()
+def m010_public_bodies(db: Database) -> None:
+    """Public bodies take the diagnostic too (issue 12): whom it was taken for (``audience``:
+    company or public), and a body's kind, population band and number of agents. ``company_name``
+    holds the body's name; ``size_band`` and ``sector`` stay NULL for a body."""
+    columns = db["assessments"].columns_dict
+    if "audience" not in columns:
+        db["assessments"].add_column("audience", str, not_null_default="company")
+    for column in ("body_kind", "population_band", "agents_band"):
+        if column not in columns:
+            db["assessments"].add_column(column, str)
+    db.execute("create index if not exists idx_assessments_audience on assessments (audience, id)")
+
+
 # -- the observatory, one questionnaire version at a time (appended) ----------------------------
 
 # The statistics keyed by questionnaire and version ("ai-maturity@3"): the figures of different

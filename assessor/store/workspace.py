@@ -71,6 +71,7 @@ class Filters:
     """What the advisor asked the list for; every field optional."""
 
     region: str | None = None
+    audience: str | None = None  # company | public (questionnaire.AUDIENCES)
     size_band: str | None = None
     sector: str | None = None
     level: str | None = None
@@ -89,7 +90,7 @@ class Filters:
     def sql(self, scope: Scope) -> tuple[str, list[Any]]:
         where, params = scope.sql("a")
         clauses, values = [where], list(params)
-        for column in ("region", "size_band", "sector", "level", "followup_status", "mode"):
+        for column in ("region", "audience", "size_band", "sector", "level", "followup_status", "mode"):
             value = getattr(self, column)
             if value:
                 clauses.append(f"a.{column} = ?")
@@ -123,7 +124,7 @@ class Filters:
 
 LIST_COLUMNS = ("a.id, a.company_name, a.region, a.size_band, a.sector, a.status, a.mode, a.followup_status, "
                 "a.overall, a.level, a.submitted_at, a.created_at, a.is_demo, a.previous_id, "
-                "a.assigned_advisor_id")
+                "a.assigned_advisor_id, a.audience, a.body_kind, a.population_band, a.agents_band")
 
 
 @dataclass
@@ -172,7 +173,8 @@ def hidden_demo_count(db: Database, scope: Scope, filters: Filters) -> int:
 
 EXPORT_COLUMNS = ("id", "created_at", "submitted_at", "company_name", "region", "department", "size_band",
                   "sector", "status", "followup_status", "mode", "overall", "level", "floor_level",
-                  "confidence", "dimension_scores", "is_demo")
+                  "confidence", "dimension_scores", "is_demo", "audience", "body_kind", "population_band",
+                  "agents_band")
 
 
 def export_rows(db: Database, scope: Scope, filters: Filters, batch: int = 500) -> Iterator[tuple]:

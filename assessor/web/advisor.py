@@ -55,11 +55,16 @@ def _sensible_day(form, field: DateField) -> None:
         raise ValidationError(_l("Choisissez une date entre le 1er janvier 2000 et le 31 décembre 2100."))
 
 
+# Whom a diagnostic was taken for (questionnaire.AUDIENCES), as the list's filter names it.
+AUDIENCE_LABELS = {"company": _l("Entreprises"), "public": _l("Collectivités et établissements publics")}
+
+
 class FilterForm(QueryForm):
     """The list's filters: a GET form, so that a filtered list is a link (no CSRF token needed)."""
 
-    q = SearchField(_l("Nom de l'entreprise"), validators=[Optional(), Length(max=100)])
+    q = SearchField(_l("Nom de l'entreprise ou de la collectivité"), validators=[Optional(), Length(max=100)])
     region = SelectField(_l("Région"), validators=[Optional()])
+    audience = SelectField(_l("Public"), validators=[Optional()])
     size_band = SelectField(_l("Effectif"), validators=[Optional()])
     sector = SelectField(_l("Secteur"), validators=[Optional()])
     level = SelectField(_l("Niveau"), validators=[Optional()])
@@ -82,6 +87,7 @@ class FilterForm(QueryForm):
         everything = str(_l("Tous"))
         self.region.choices = table_choices({c: REGIONS[c] for c in regions}, language,
                                            placeholder=str(_l("Toutes")))
+        self.audience.choices = _any(everything) + [(k, str(v)) for k, v in AUDIENCE_LABELS.items()]
         self.size_band.choices = table_choices(SIZE_BANDS, language, placeholder=everything)
         self.sector.choices = table_choices(NAF_SECTIONS, language, with_code=True, placeholder=everything)
         self.level.choices = _any(everything) + ([(level.id, level.label.get(language))
@@ -97,7 +103,7 @@ class FilterForm(QueryForm):
         def ok(field) -> Any:
             return field.data if field.data and not field.errors else None
         return workspace.Filters(
-            region=ok(self.region), size_band=ok(self.size_band), sector=ok(self.sector), level=ok(self.level),
+            region=ok(self.region), audience=ok(self.audience), size_band=ok(self.size_band), sector=ok(self.sector), level=ok(self.level),
             followup_status=ok(self.status), state=ok(self.state), mode=ok(self.mode),
             date_from=ok(self.date_from), date_to=ok(self.date_to), tz=settings.zone(), include_demo=bool(self.demo.data),
             search=(ok(self.q) or "").strip() or None, sort=ok(self.sort) or "date",

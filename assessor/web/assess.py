@@ -9,7 +9,8 @@ from flask_babel import ngettext
 from ..report import results as results_view
 from ..store.db import get_db
 from .errors import redisplay_on_csrf_error
-from .forms import EraseForm, ProfileForm, answers_from_form, form_data_from_answers, section_form_class
+from .forms import EraseForm, ProfileForm, PublicProfileForm, answers_from_form, form_data_from_answers, section_form_class
+from ..domain import audience
 from ..domain.questionnaire import Questionnaire, is_visible
 from ..domain.diagnosis import answer_words, shown_result
 from ..domain.scoring import MIN_ANSWERED_PERCENT, Completeness, check_answers, completeness, score, to_record
@@ -35,15 +36,34 @@ def _load(token: str) -> tuple[dict, Questionnaire]:
 def home():
     form = ProfileForm(lang=lang())
     if not g.get("csrf_expired") and form.validate_on_submit():
-        questionnaire = current_questionnaire()
-        profile = form.profile() | {"lang": lang()}
-        _assessment_id, token = store.create(get_db(), profile, questionnaire.id, questionnaire.version)
-        flash(_("Votre diagnostic est créé. Gardez le lien de reprise affiché ci-dessous : "
-                "il permet d'y revenir à tout moment."), "resume")
-        return redirect(url_for("assess.section", token=token,
-                                dimension_id=questionnaire.dimensions[0].id))
+        return _start(form, current_questionnaire())
     status = 422 if form.errors else 200
-    return render_template("home.html", form=form, questionnaire=current_questionnaire()), status
+    return render_template("home.html", form=form, questionnaire=current_questionnaire(),
+                           public_path=current_questionnaire("public") is not None), status
+
+
+@bp.route("/collectivite", methods=["GET", "POST"])
+@redisplay_on_csrf_error
+def public_home():
+    """The public bodies' path: the profile of a collectivité or public establishment, then the
+    questionnaire whose audience is public (its latest version), with the same journey after."""
+    questionnaire = current_questionnaire("public")
+    if questionnaire is None:
+        abort(404)
+    form = PublicProfileForm(lang=lang(), fields=questionnaire.profile_fields)
+    if not g.get("csrf_expired") and form.validate_on_submit():
+        return _start(form, questionnaire)
+    status = 422 if form.errors else 200
+    return render_template("public_home.html", form=form, questionnaire=questionnaire), status
+
+
+def _start(form: ProfileForm, questionnaire: Questionnaire):
+    """Create the assessment of a valid profile form and open its first section."""
+    profile = form.profile() | {"lang": lang()}
+    _assessment_id, token = store.create(get_db(), profile, questionnaire.id, questionnaire.version)
+    flash(_("Votre diagnostic est créé. Gardez le lien de reprise affiché ci-dessous : "
+            "il permet d'y revenir à tout moment."), "resume")
+    return redirect(url_for("assess.section", token=token, dimension_id=questionnaire.dimensions[0].id))
 
 
 @bp.route("/a/<token>")
@@ -263,7 +283,7 @@ def erase(token: str):
     assessment, _questionnaire = _load(token)
     db = get_db()
     chain = workspace.chain(db, assessment["id"]) or [assessment]
-    form = EraseForm(count=len(chain))
+    form = EraseForm(count=len(chain), of_the=audience.words_for(assessment, lang()).of_the)
     if not g.get("csrf_expired") and form.validate_on_submit():
         from ..jobs.queue import report_cache
 

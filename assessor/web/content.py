@@ -16,6 +16,11 @@ def questionnaire_for(assessment: dict) -> Questionnaire:
     return questionnaires()[f"{assessment['questionnaire_id']}@{assessment['questionnaire_version']}"]
 
 
-def current_questionnaire() -> Questionnaire:
-    """Return the version used for new assessments: the highest one."""
-    return latest(questionnaires(), current_app.config["QUESTIONNAIRE_ID"])
+def current_questionnaire(audience: str = "company") -> Questionnaire | None:
+    """Return the version used for new assessments of an audience: for companies the highest version
+    of the configured questionnaire; for public bodies the highest version of the questionnaire
+    whose audience is public (None when no such questionnaire is loaded)."""
+    if audience == "company":
+        return latest(questionnaires(), current_app.config["QUESTIONNAIRE_ID"])
+    found = [q for q in questionnaires().values() if q.audience == audience]
+    return max(found, key=lambda q: (q.version, q.id)) if found else None

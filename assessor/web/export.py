@@ -15,7 +15,7 @@ from flask_login import login_required
 
 from ..domain import clock
 from ..store.db import get_db
-from ..domain.referential import REGIONS, SIZE_BANDS
+from ..domain.referential import AGENT_BANDS, POPULATION_BANDS, PUBLIC_KINDS, REGIONS, SIZE_BANDS
 from ..store import workspace
 from .content import current_questionnaire, questionnaires
 from .language import lang
@@ -46,12 +46,14 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _export_dimensions() -> list[tuple[str, str]]:
-    """Return (id, title) of every dimension of the current questionnaire's versions, in order."""
-    current = current_questionnaire()
+def _export_dimensions(audience: str | None = None) -> list[tuple[str, str]]:
+    """Return (id, title) of every dimension of the current questionnaires' versions, in order: the
+    companies' then the public bodies' (only one audience's when the list is filtered by it)."""
+    currents = [current_questionnaire(a) for a in ("company", "public") if audience in (None, a)]
+    ids = [q.id for q in currents if q]
     seen: dict[str, str] = {}
-    versions = sorted((q for q in questionnaires().values() if current and q.id == current.id),
-                      key=lambda q: -q.version)
+    versions = sorted((q for q in questionnaires().values() if q.id in ids),
+                      key=lambda q: (ids.index(q.id), -q.version))
     for questionnaire in versions:
         for dimension in questionnaire.dimensions:
             seen.setdefault(dimension.id, dimension.title.get(lang()))
@@ -66,6 +68,7 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
         _("Identifiant"), _("Commencé le"), _("Validé le"), _("Entreprise"), _("Région"), _("Département"),
         _("Effectif"), _("Secteur (NAF)"), _("État"), _("Suivi"), _("Mode"), _("Score global"), _("Niveau"),
         _("Niveau plancher"), _("Indice de confiance (%)"), _("Démonstration"),
+        "audience", _("Nature de la collectivité"), _("Population"), _("Agents"),
         *[_("Score %(dimension)s", dimension=title) for _id, title in dimensions])])
     yield "\ufeff" + buffer.getvalue()
     buffer.seek(0)
@@ -74,6 +77,8 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
     index = 1 if lang() == "en" else 0
     regions = {code: labels[index] for code, labels in REGIONS.items()}
     sizes = {code: labels[index] for code, labels in SIZE_BANDS.items()}
+    kinds, populations, agents = ({code: labels[index] for code, labels in table.items()}
+                                  for table in (PUBLIC_KINDS, POPULATION_BANDS, AGENT_BANDS))
     states, modes = {k: str(v) for k, v in STATE_LABELS.items()}, {k: str(v) for k, v in MODE_LABELS.items()}
     followups = {k: str(v) for k, v in FOLLOWUP_LABELS.items()}
     levels: dict[str | None, str | None] = {None: None}
@@ -85,7 +90,8 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
     written = 0
     try:
         for number, (assessment_id, created_at, submitted_at, company, region, department, size, sector, status,
-                     followup, mode, overall, level, floor_level, confidence, scores, is_demo) in enumerate(rows, 1):
+                     followup, mode, overall, level, floor_level, confidence, scores, is_demo, audience, kind,
+                     population, agents_band) in enumerate(rows, 1):
             for key in (level, floor_level):
                 if key not in levels:
                     levels[key] = _level_label(key)
@@ -95,7 +101,10 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
                 regions.get(region, region), department, sizes.get(size, size), sector, states.get(status, status),
                 followups.get(followup, followup), modes.get(mode, mode), _float(overall), levels[level],
                 levels[floor_level], _float(confidence * 100 if confidence is not None else None))]
-                + [yes_no[bool(is_demo)]] + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids])
+                + [yes_no[bool(is_demo)]]
+                + [csv_cell(v) for v in (audience or "company", kinds.get(kind, kind),
+                                         populations.get(population, population), agents.get(agents_band, agents_band))]
+                + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids])
             written = number
             if number % chunk == 0:
                 yield buffer.getvalue()
@@ -159,7 +168,8 @@ def export():
         flash(_("L'export n'a pas été fait : corrigez les filtres signalés ci-dessous puis exportez à nouveau."),
               "error")
         return _render_list(form, 422)
-    filters, scope, dimensions = form.filters(), _scope(), _export_dimensions()
+    filters = form.filters()
+    scope, dimensions = _scope(), _export_dimensions(filters.audience)
 
     def generate() -> Iterator[str]:
         # The view's connection is closed when it returns: the stream opens its own, in the

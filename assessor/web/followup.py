@@ -73,7 +73,7 @@ def start_followup(db: Database, previous: dict[str, Any], *, mode: str = "self"
     draft = store.by_token(db, token) if token else None
     if draft is not None and draft["status"] == "draft" and draft["previous_id"] == previous["id"]:
         return questionnaire_for(draft), token
-    questionnaire = current_questionnaire()
+    questionnaire = current_questionnaire(previous.get("audience") or "company")
     profile = {key: previous.get(key) for key in store.PROFILE_FIELDS}
     draft_key = secrets.token_urlsafe(16)
     assessment_id, token = store.create(db, profile, questionnaire.id, questionnaire.version, mode=mode,

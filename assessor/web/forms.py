@@ -16,7 +16,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..domain import i18n
 from ..domain.questionnaire import (DONT_KNOW, NOT_APPLICABLE, QUESTION_TYPES, TEXT_MAX_LENGTH, Dimension, Question)
 from ..domain.eligibility import OPCO_UNKNOWN
-from ..domain.referential import DEPARTMENTS, NAF_SECTIONS, OPCOS, REGIONS, ROLES, SIZE_BANDS
+from ..domain.referential import (AGENT_BANDS, DEPARTMENTS, NAF_SECTIONS, OPCOS, POPULATION_BANDS, PUBLIC_KINDS,
+                                  PUBLIC_ROLES, REGIONS, ROLES, SIZE_BANDS)
 
 
 # C0 and C1 control characters (NUL, escape, bell…), which no keyboard types: they break exports,
@@ -67,11 +68,12 @@ class EraseForm(FlaskForm):
     confirm = BooleanField(_l("Je confirme : supprimer définitivement, avec toutes les réponses."),
                            validators=[InputRequired(_l("Cochez la case pour confirmer la suppression."))])
 
-    def __init__(self, *args: Any, count: int = 1, **kwargs: Any):
+    def __init__(self, *args: Any, count: int = 1, of_the: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.scope.choices = [
-            SelectChoice("chain", _l("Les %(count)d diagnostics de l'entreprise : le premier et ses suivis "
-                                     "(recommandé, rien ne reste)", count=count)),
+            SelectChoice("chain", _l("Les %(count)d diagnostics %(of_the)s : le premier et ses suivis "
+                                     "(recommandé, rien ne reste)", count=count,
+                                     of_the=of_the or str(_l("de l'entreprise")))),
             SelectChoice("this", _l("Seulement ce diagnostic"))]
 
 
@@ -132,6 +134,68 @@ class ProfileForm(FlaskForm):
             "company_name": self.company_name.data, "size_band": self.size_band.data,
             "sector": self.sector.data, "region": region, "department": self.department.data or None,
             "role": self.role.data, "email": self.email.data or None, "opco": self.opco.data or OPCO_UNKNOWN,
+            "consent_contact": self.consent_contact.data, "consent_stats": self.consent_stats.data,
+        }
+
+
+# A public body's profile field (questionnaire.PROFILE_FIELDS) → the form field that asks it.
+_PUBLIC_FIELD_NAMES = {"name": "company_name", "body_kind": "body_kind", "population_band": "population_band",
+                       "agents_band": "agents_band", "region": "region", "department": "department",
+                       "role": "role", "email": "email"}
+
+
+class PublicProfileForm(ProfileForm):
+    """The profile of a collectivité or public establishment, built from the questionnaire's
+    ``profile`` list: the fields it does not ask are left out (name and region are always asked)."""
+
+    company_name = StringField(
+        _l("Nom de la collectivité ou de l'établissement *"),
+        validators=[DataRequired(_l("Indiquez le nom de votre collectivité ou de votre établissement.")),
+                    Length(max=NAME_MAX_LENGTH, message=_l("Le nom ne peut pas dépasser 200 caractères."))],
+        filters=[clean_line], render_kw={"maxlength": NAME_MAX_LENGTH})
+    body_kind = RadioField(_l("Nature *"), validators=[InputRequired(_l("Choisissez la nature de votre collectivité "
+                                                                        "ou de votre établissement."))])
+    population_band = SelectField(_l("Population (nombre d'habitants) *"),
+                                  validators=[InputRequired(_l("Choisissez le nombre d'habitants."))])
+    agents_band = RadioField(_l("Nombre d'agents *"),
+                             validators=[InputRequired(_l("Choisissez le nombre d'agents."))])
+    role = SelectField(_l("Votre fonction *"), validators=[InputRequired(_l("Choisissez votre fonction."))])
+    size_band = None
+    sector = None
+    opco = None
+    email_invalid = _l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@mairie.fr).")
+
+    def __init__(self, *args: Any, lang: str = "fr", fields: tuple[str, ...] = tuple(_PUBLIC_FIELD_NAMES),
+                 **kwargs: Any):
+        FlaskForm.__init__(self, *args, **kwargs)
+        self.body_kind.choices = table_choices(PUBLIC_KINDS, lang)
+        self.population_band.choices = table_choices(POPULATION_BANDS, lang, placeholder=str(_l("— Choisissez —")))
+        self.agents_band.choices = table_choices(AGENT_BANDS, lang)
+        self.region.choices = table_choices(REGIONS, lang, placeholder=str(_l("— Choisissez —")))
+        self.department.choices = [SelectChoice("", str(_l("— Aucun —")))] + [
+            SelectChoice(code, f"{code} – {name}") for code, (name, _) in DEPARTMENTS.items()]
+        self.role.choices = table_choices(PUBLIC_ROLES, lang, placeholder=str(_l("— Choisissez —")))
+        asked = {_PUBLIC_FIELD_NAMES[f] for f in fields if f in _PUBLIC_FIELD_NAMES} | {"company_name", "region"}
+        for name in set(_PUBLIC_FIELD_NAMES.values()) - asked:
+            del self[name]
+
+    def validate_region(self, field: SelectField) -> None:
+        if "department" not in self:
+            if not field.data:
+                raise ValidationError(_l("Choisissez votre région."))
+            return
+        super().validate_region(field)
+
+    def profile(self) -> dict[str, Any]:
+        """Return the profile to store: the body's name in company_name, no size band nor sector."""
+        department = self.department.data if "department" in self else None
+        value = (lambda name: (self[name].data or None) if name in self else None)
+        return {
+            "audience": "public", "company_name": self.company_name.data,
+            "body_kind": value("body_kind"), "population_band": value("population_band"),
+            "agents_band": value("agents_band"),
+            "region": self.region.data or DEPARTMENTS[department][1], "department": department or None,
+            "role": value("role"), "email": value("email"),
             "consent_contact": self.consent_contact.data, "consent_stats": self.consent_stats.data,
         }
 

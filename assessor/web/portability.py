@@ -57,12 +57,20 @@ def export_data(assessment: dict[str, Any], questionnaire: Questionnaire, answer
         "region": _coded(referential.REGIONS, assessment.get("region"), lang),
         "department": {"code": department, "label": referential.DEPARTMENTS.get(department, (department,))[0]}
         if department else None,
-        "role": _coded(referential.ROLES, assessment.get("role"), lang),
+        "role": _coded(referential.PUBLIC_ROLES if assessment.get("audience") == "public" else referential.ROLES,
+                       assessment.get("role"), lang),
         "email": assessment.get("email"),
         "consent_contact": bool(assessment.get("consent_contact")),
         "consent_stats": bool(assessment.get("consent_stats")),
         "language": assessment.get("lang"),
     }
+    if assessment.get("audience") == "public":  # a public body: its kind and bands, no size nor sector
+        profile |= {
+            "audience": "public",
+            "body_kind": _coded(referential.PUBLIC_KINDS, assessment.get("body_kind"), lang),
+            "population_band": _coded(referential.POPULATION_BANDS, assessment.get("population_band"), lang),
+            "agents_band": _coded(referential.AGENT_BANDS, assessment.get("agents_band"), lang),
+        }
     questions = []
     for dimension in questionnaire.dimensions:
         for question in dimension.questions:
