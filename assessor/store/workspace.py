@@ -60,6 +60,34 @@ def visible(db: Database, scope: Scope, assessment_id: int) -> dict[str, Any] | 
     return rows[0] if rows and scope.allows(rows[0]) else None
 
 
+# « À relancer »: a company that agreed to be contacted and whose file still says "nouveau" is due
+# a reminder 9, 21 and 45 days after its validation (the days of the service's time zone): the
+# step shown is the latest one reached.
+REMIND_DAYS = (45, 21, 9)
+
+
+def remind_step_sql(as_of: dt.date, tz: ZoneInfo, alias: str = "a") -> tuple[str, list[Any]]:
+    """Return an SQL expression over ``alias`` giving the reminder due on the day ``as_of``
+    ('J+45', 'J+21', 'J+9'), or NULL when none is, with its parameters.
+
+    Validated on the day D, a company is due at J+9 from the day D + 9: validated before the
+    start of the day ``as_of`` - 8.
+    """
+    due = f"{alias}.status = 'submitted' and {alias}.consent_contact = 1 and {alias}.followup_status = 'nouveau'"
+    cases, params = [], []
+    for days in REMIND_DAYS:
+        cases.append(f"when {due} and {alias}.submitted_at < ? then 'J+{days}'")
+        params.append(clock.day_start(as_of - dt.timedelta(days=days - 1), tz))
+    return f"case {' '.join(cases)} end", params
+
+
+def remind_count(db: Database, scope: Scope, filters: Filters) -> int:
+    """Return how many companies of the list are to get back to (capped like the list's count)."""
+    where, params = dataclasses.replace(filters, remind=True).sql(scope)
+    return db.execute(f"select count(*) from (select 1 from assessments as a where {where} limit ?)",
+                      [*params, COUNT_CAP + 1]).fetchone()[0]
+
+
 SORTS = {
     "date": "a.submitted_at", "created": "a.created_at", "company": "a.company_name collate nocase",
     "score": "a.overall", "region": "a.region",
@@ -85,10 +113,16 @@ class Filters:
     sort: str = "date"
     descending: bool = True
     mine: bool = False  # assigned to the signed-in advisor
+    remind: bool = False  # only the companies to get back to ("À relancer"), as of ``as_of``
+    as_of: dt.date | None = None  # the day of the reminders (today in ``tz`` when None)
 
     def sql(self, scope: Scope) -> tuple[str, list[Any]]:
         where, params = scope.sql("a")
         clauses, values = [where], list(params)
+        if self.remind:
+            step, step_params = remind_step_sql(self.as_of or clock.today(self.tz), self.tz)
+            clauses.append(f"({step}) is not null")
+            values.extend(step_params)
         for column in ("region", "size_band", "sector", "level", "followup_status", "mode"):
             value = getattr(self, column)
             if value:
@@ -142,10 +176,12 @@ def search(db: Database, scope: Scope, filters: Filters, page: int = 1, per_page
     counting up to COUNT_CAP is enough to say "1 000 et plus".
     """
     where, params = filters.sql(scope)
+    step, step_params = remind_step_sql(filters.as_of or clock.today(filters.tz), filters.tz)
     page = max(1, page)
-    rows = [dict(zip((c.split(".")[1] for c in LIST_COLUMNS.split(", ")), row)) for row in db.execute(
-        f"select {LIST_COLUMNS} from assessments as a where {where} order by {filters.order_by()} "
-        f"limit ? offset ?", [*params, per_page + 1, (page - 1) * per_page]).fetchall()]
+    keys = [c.split(".")[1] for c in LIST_COLUMNS.split(", ")] + ["remind_step"]
+    rows = [dict(zip(keys, row)) for row in db.execute(
+        f"select {LIST_COLUMNS}, {step} from assessments as a where {where} order by {filters.order_by()} "
+        f"limit ? offset ?", [*step_params, *params, per_page + 1, (page - 1) * per_page]).fetchall()]
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     total = db.execute(f"select count(*) from (select 1 from assessments as a where {where} limit ?)",

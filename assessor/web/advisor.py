@@ -35,6 +35,10 @@ FOLLOWUP_LABELS = {
     "nouveau": _l("Nouveau"), "contacté": _l("Contacté"), "en accompagnement": _l("En accompagnement"),
     "clos": _l("Clos"),
 }
+# Why a company is on the « À relancer » list (workspace.remind_step_sql).
+REMIND_LABELS = {
+    "J+9": _l("À relancer : J+9"), "J+21": _l("À relancer : J+21"), "J+45": _l("À relancer : J+45"),
+}
 MODE_LABELS = {"self": _l("En autonomie"), "interview": _l("Entretien")}
 STATE_LABELS = {"submitted": _l("Validé"), "draft": _l("En cours")}
 SORT_LABELS = {"date": _l("Date de validation"), "created": _l("Date de début"), "company": _l("Entreprise"),
@@ -70,6 +74,7 @@ class FilterForm(QueryForm):
     date_to = DateField(_l("Validé jusqu'au"), validators=[Optional(), _sensible_day])
     mine = BooleanField(_l("Seulement les diagnostics qui me sont attribués"))
     demo = BooleanField(_l("Inclure les données de démonstration"))
+    remind = BooleanField(_l("Seulement les entreprises à relancer"))
     sort = SelectField(_l("Trier par"), validators=[Optional()])
     order = SelectField(_l("Ordre"), validators=[Optional()])
 
@@ -101,7 +106,8 @@ class FilterForm(QueryForm):
             followup_status=ok(self.status), state=ok(self.state), mode=ok(self.mode),
             date_from=ok(self.date_from), date_to=ok(self.date_to), tz=settings.zone(), include_demo=bool(self.demo.data),
             search=(ok(self.q) or "").strip() or None, sort=ok(self.sort) or "date",
-            descending=(self.order.data or "desc") != "asc", mine=bool(self.mine.data))
+            descending=(self.order.data or "desc") != "asc", mine=bool(self.mine.data),
+            remind=bool(self.remind.data))
 
 
 def _scope() -> workspace.Scope:
@@ -129,8 +135,11 @@ def _render_list(form: FilterForm, status: int = 200):
     db, filters = get_db(), form.filters()
     page = workspace.search(db, _scope(), filters, page_number)
     args = {k: v for k, v in request.args.items() if k != "page"}
+    all_args = {k: v for k, v in args.items() if k != "remind"}
     return render_template(
         "advisor/index.html", form=form, page=page, args=args, count_cap=workspace.COUNT_CAP,
+        remind_count=workspace.remind_count(db, _scope(), filters), remind_labels=REMIND_LABELS,
+        all_url=url_for("advisor.index", **all_args), remind_url=url_for("advisor.index", **(all_args | {"remind": "y"})),
         hidden_demo=workspace.hidden_demo_count(db, _scope(), filters),
         with_demo_url=url_for("advisor.index", **(args | {"demo": "y"})),
         followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
