@@ -332,3 +332,21 @@ def m009_resume_link_mailed_at(db: Database) -> None:
     minute per diagnostic, across workers."""
     if "link_mailed_at" not in db["assessments"].columns_dict:
         db["assessments"].add_column("link_mailed_at", str)
+
+
+# -- follow-through, the advisor's side (appended, issue 15) --------------------------------------
+
+
+@migrations()
+def m013_advisor_digest(db: Database) -> None:
+    """An advisor may ask for a daily e-mail of the companies to get back to, in French or English
+    (``digest``: 1 when asked; ``digest_lang``); and the file remembers when its follow-up status last
+    changed (``followup_changed_at``), so that a check-in asking for contact after it puts the company
+    back on the « À relancer » list."""
+    advisors = db["advisors"].columns_dict
+    if "digest" not in advisors:
+        db["advisors"].add_column("digest", int, not_null_default=0)
+    if "digest_lang" not in advisors:
+        db["advisors"].add_column("digest_lang", str, not_null_default="fr")
+    if "followup_changed_at" not in db["assessments"].columns_dict:
+        db["assessments"].add_column("followup_changed_at", str)

@@ -250,8 +250,9 @@ def add_note(db: Database, assessment_id: int, author_id: int, body: str) -> int
 def set_followup(db: Database, assessment_id: int, status: str, assigned_advisor_id: int | None) -> None:
     if status not in FOLLOWUP_STATUSES:
         raise ValueError(f"unknown follow-up status {status!r}")
-    db.execute("update assessments set followup_status = ?, assigned_advisor_id = ? where id = ?",
-               [status, assigned_advisor_id, assessment_id])
+    db.execute("update assessments set followup_changed_at = case when followup_status is ? "
+               "then followup_changed_at else ? end, followup_status = ?, assigned_advisor_id = ? where id = ?",
+               [status, now_iso(), status, assigned_advisor_id, assessment_id])
 
 
 def assignable_advisors(db: Database, region: str | None, current: int | None = None) -> list[dict[str, Any]]:
