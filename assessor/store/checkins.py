@@ -318,7 +318,9 @@ def failed(db: Database, max_attempts: int) -> list[dict[str, Any]]:
 def delete_selected(db: Database, selected: str, params: list[Any]) -> None:
     """Delete the consent, check-ins, statuses and messages of the assessments ``selected`` (a
     ``select id from assessments ...`` of our own constant text). Call inside a write transaction,
-    before the assessments go (foreign keys)."""
+    before the assessments go (foreign keys). A database not yet migrated to them has none."""
+    if not db["checkins"].exists():
+        return
     db.execute(f"delete from checkin_items where checkin_id in "
                f"(select id from checkins where assessment_id in ({selected}))", params)
     db.execute(f"delete from checkins where assessment_id in ({selected})", params)
