@@ -104,7 +104,8 @@ SHIPPED_SCHEMAS = {
     "m007_stored_scoring": "e195b350e368aabd",
     "m008_assessment_opco": "13e9d4cbd9f8337f",
     "m009_resume_link_mailed_at": "56362fe34673542d",
-    "m013_advisor_digest": "4688064e9af3a780",
+    "m012_checkins": "a1d915c267a99a3f",
+    "m013_advisor_digest": "32e7754624f4ac38",
 }
 
 
