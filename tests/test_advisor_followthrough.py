@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 
@@ -109,3 +110,183 @@ def test_the_admin_sees_every_region_but_only_companies_that_agreed_to_be_contac
     client = client_of(app, "admin@example.org", is_admin=True)
     html = client.get("/conseiller/?remind=y").get_data(as_text=True)
     assert "Bretonne" in html and "À relancer\u00a0: J+21" in html and "Refus Contact" not in html
+
+
+def checkin(app, assessment_id: int, step: int = 3, **saved) -> int:
+    """A check-in of the diagnostic, due and saved by the company with ``saved`` (checkins.save)."""
+    from assessor.store import checkins
+
+    db = connect(app.config["DATABASE"])
+    try:
+        if checkins.subscription(db, assessment_id) is None:
+            checkins.subscribe(db, assessment_id, "contact@dupont.example", "fr", f"unsub-{assessment_id}")
+        checkins.schedule_due(db, dt.date(2100, 1, 1), [step], PARIS,
+                              lambda a, s: f"hash-{a}-{s}")
+        checkin_id = db.execute("select id from checkins where assessment_id = ? and step = ?",
+                                [assessment_id, step]).fetchone()[0]
+        checkins.save(db, checkin_id, saved.pop("statuses", None), submit=True, **saved)
+        return checkin_id
+    finally:
+        db.close()
+
+
+def test_a_check_in_asking_for_contact_puts_the_company_back_until_its_follow_up_changes(app):
+    followed = validated(app, days_ago(100), company_name="Suivie")
+    quiet = validated(app, days_ago(100), company_name="Sans demande")
+    db = connect(app.config["DATABASE"])
+    workspace.set_followup(db, followed, "en accompagnement", None)
+    workspace.set_followup(db, quiet, "clos", None)
+    db.close()
+    admin = workspace.Scope(1, True)
+    assert remind_steps(app, admin, clock.today(PARIS)) == {}
+
+    checkin(app, followed, wants_contact=True)
+    checkin(app, quiet, wants_contact=False)
+    assert remind_steps(app, admin, clock.today(PARIS)) == {"Suivie": "contact"}
+
+    db = connect(app.config["DATABASE"])
+    db.execute("update checkins set updated_at = '2000-01-01T00:00:00+00:00'")  # the advisor acts after it
+    workspace.set_followup(db, followed, "contacté", None)
+    db.close()
+    assert remind_steps(app, admin, clock.today(PARIS)) == {}
+
+
+# -- the daily digest ----------------------------------------------------------------------------
+
+
+def test_an_advisor_opts_in_to_the_digest_on_their_account_page_with_csrf(tmp_path):
+    app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini",
+                   ARGON2_TEST_PARAMS=FAST_ARGON2)
+    make_advisor(app, "hdf@example.org", regions=["FR-HDF"])
+    client = app.test_client()
+    page = client.get("/conseiller/connexion").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert login(client, "hdf@example.org", csrf_token=token).status_code == 302
+
+    html = client.get("/conseiller/mon-compte").get_data(as_text=True)
+    assert "Mon compte" in html and 'name="digest"' in html and not re.search(r'name="digest"[^>]*checked|checked[^>]*name="digest"', html)
+    assert client.post("/conseiller/mon-compte", data={"digest": "y", "digest_lang": "en"}).status_code == 400
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    response = client.post("/conseiller/mon-compte", data={"csrf_token": token, "digest": "y", "digest_lang": "en"},
+                           follow_redirects=True)
+    html = unescape(response.get_data(as_text=True))
+    assert "vous recevrez l'e-mail des entreprises à relancer" in html
+    assert re.search(r'checked[^>]*name="digest"', html) and re.search(r'value="en"[^>]*checked|checked[^>]*value="en"', html)
+    assert app.test_client().get("/conseiller/mon-compte").status_code in (302, 401)
+
+
+def digest_files(app):
+    from pathlib import Path
+    from email import message_from_bytes, policy
+
+    folder = Path(app.instance_path) / "outbox"
+    return {path.name: message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("digest-*.eml"))} if folder.exists() else {}
+
+
+def opt_in(app, email, lang="fr", **kwargs):
+    from assessor.store import accounts
+
+    advisor_id = make_advisor(app, email, **kwargs)
+    db = connect(app.config["DATABASE"])
+    accounts.set_digest(db, advisor_id, True, lang)
+    db.close()
+    return advisor_id
+
+
+def test_the_digest_goes_once_a_day_to_each_advisor_in_their_language_without_private_links(app):
+    nord = validated(app, days_ago(10), company_name="Nord Métal")
+    _token = create_assessment(app, company_name="Brouillon")[1]
+    validated(app, days_ago(10), company_name="Breizh Bois", region="FR-BRE")
+    fr_id = opt_in(app, "hdf@example.org", regions=["FR-HDF"], name="Hugo")
+    en_id = opt_in(app, "bre@example.org", lang="en", regions=["FR-BRE"])
+    make_advisor(app, "silent@example.org", regions=["FR-HDF"])  # did not ask for it
+    opt_in(app, "idf@example.org", regions=["FR-IDF"])  # nobody to get back to
+    runner = app.test_cli_runner()
+    today = clock.today(PARIS).isoformat()
+
+    result = runner.invoke(args=["checkins", "digest", "--as-of", today])
+    assert result.exit_code == 0, result.output
+    assert "2 sent" in result.output and "1 with nobody" in result.output
+    files = digest_files(app)
+    assert set(files) == {f"digest-{fr_id}-{today}.eml", f"digest-{en_id}-{today}.eml"}
+    french, english = files[f"digest-{fr_id}-{today}.eml"], files[f"digest-{en_id}-{today}.eml"]
+    assert french["To"] == "hdf@example.org" and french["Subject"].startswith("À relancer\u00a0: 1 entreprise")
+    text = french.get_body(preferencelist=("plain",)).get_content()
+    assert "Nord Métal" in text and "Breizh Bois" not in text and "(J+9)" in text
+    assert f"/conseiller/evaluations/{nord}" in text
+    assert "/a/" not in text and _token not in text  # no company's private link
+    assert english["Content-Language"] == "en" and "to get back to" in english["Subject"].lower()
+    assert "Breizh Bois" in english.get_body(preferencelist=("html",)).get_content()
+
+    again = runner.invoke(args=["checkins", "digest", "--as-of", today])
+    assert "0 sent, 2 already sent" in again.output
+    assert len(digest_files(app)) == 2
+    db = connect(app.config["DATABASE"])
+    keys = [row[0] for row in db.execute("select key from outbox where kind = 'digest' order by key")]
+    db.close()
+    assert keys == sorted([f"digest:{fr_id}:{today}", f"digest:{en_id}:{today}"])
+
+    tomorrow = (clock.today(PARIS) + dt.timedelta(days=1)).isoformat()
+    assert "2 sent" in runner.invoke(args=["checkins", "digest", "--as-of", tomorrow]).output
+
+
+def test_the_digest_is_sent_through_smtp_and_a_failure_is_retried(tmp_path):
+    pytest.importorskip("aiosmtpd")
+    from test_resume_mail import Inbox, free_port
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app = make_app(tmp_path, QUESTIONNAIRES_DIR=str(MINI_DIR), QUESTIONNAIRE_ID="mini",
+                       ARGON2_TEST_PARAMS=FAST_ARGON2, SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port,
+                       SMTP_TLS="off", SMTP_FROM="diagnostic@example.org", SMTP_TIMEOUT=2,
+                       PUBLIC_URL="https://diag.example.org")
+        nord = validated(app, days_ago(25), company_name="Nord Métal")
+        opt_in(app, "hdf@example.org", regions=["FR-HDF"])
+        runner, today = app.test_cli_runner(), clock.today(PARIS).isoformat()
+        inbox.refuse = True
+        failed = runner.invoke(args=["checkins", "digest", "--as-of", today])
+        assert failed.exit_code == 1 and "1 failed" in failed.output and inbox.messages == []
+        inbox.refuse = False
+        assert "1 sent" in runner.invoke(args=["checkins", "digest", "--as-of", today]).output
+        assert "1 already sent" in runner.invoke(args=["checkins", "digest", "--as-of", today]).output
+        [(recipients, message)] = inbox.messages
+        assert recipients == ["hdf@example.org"]
+        assert f"https://diag.example.org/conseiller/evaluations/{nord}" in message.get_body(
+            preferencelist=("plain",)).get_content()
+        assert "(J+21)" in message.get_body(preferencelist=("plain",)).get_content()
+    finally:
+        controller.stop()
+
+
+# -- the company's file --------------------------------------------------------------------------
+
+
+def test_the_file_shows_the_check_ins_over_time_with_counts_comment_and_contact_wish(app):
+    assessment_id = validated(app, days_ago(200), company_name="Nord Métal")
+    checkin(app, assessment_id, 3, statuses={("action", "q1"): "en_cours", ("action", "q2"): "en_cours",
+                                            ("action", "q3"): "pas_commencee", ("programme", "p1"): "contacte"},
+            comment="On avance <b>doucement</b>")
+    checkin(app, assessment_id, 6, statuses={("action", "q1"): "faite", ("action", "q2"): "faite",
+                                            ("programme", "p1"): "obtenu"}, wants_contact=True)
+    client = client_of(app, "hdf@example.org", regions=["FR-HDF"])
+    html = client.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)
+    section = html[html.index('id="checkins-title"'):]
+    section = section[:section.index("</section>")]
+    three, six = section.index("À 3 mois"), section.index("À 6 mois")
+    assert three < six, "the oldest check-in first"
+    first, second = section[three:six], section[six:]
+    assert "1 pas commencée, 2 en cours" in first
+    assert "1 contacté" in first and "On avance &lt;b&gt;doucement&lt;/b&gt;" in first
+    assert "Souhaite être recontactée" not in first
+    assert "3 faite" not in second and "2 faite" in second and "1 obtenu" in second  # q3 carried over
+    assert "Souhaite être recontactée" in second
+
+
+def test_a_file_without_check_ins_has_no_check_in_section(app):
+    assessment_id = validated(app, days_ago(5), company_name="Nord Métal")
+    client = client_of(app, "hdf@example.org", regions=["FR-HDF"])
+    assert "Points d'étape" not in client.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)

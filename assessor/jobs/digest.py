@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from huey import Huey, crontab
 from sqlite_utils import Database
 
 from ..domain import clock, i18n
 from ..domain.referential import REGIONS
-from ..store import accounts, workspace
+from ..store import accounts, checkins, digests, workspace
+from ..store.db import connect
+from . import mail
 
 # Up to this many companies are listed; the e-mail says how many more the list has.
 LISTED = 50
+MAX_ATTEMPTS = 3
 # The periodic task runs at this hour, UTC: 7:30 or 8:30 in Paris, before an advisor's day starts.
 HOUR_UTC, MINUTE = "6", "30"
 
@@ -76,8 +81,9 @@ def compose(app: Flask, db: Database, advisor: dict[str, Any], as_of: dt.date) -
                  "day": i18n.day(as_of, language, "long", tz), "name": advisor.get("name") or advisor["email"],
                  "account_url": (app.config.get("PUBLIC_URL") or "")
                  + app.url_map.bind("localhost").build("advisor_account.account", {})}
-        subject = _("À relancer : %(num)d entreprise(s) le %(day)s", num=page.total, day=words["day"]) \
-            if not page.capped else _("À relancer : plus de %(num)d entreprises le %(day)s",
+        subject = ngettext("À relancer : %(num)d entreprise le %(day)s",
+                           "À relancer : %(num)d entreprises le %(day)s", page.total, day=words["day"]) \
+            if not page.capped else _("À relancer : plus de %(num)d entreprises le %(day)s",
                                       num=workspace.COUNT_CAP, day=words["day"])
         text = render_template("mail/digest.txt", **words)
         html = render_template("mail/digest.html", subject=subject, **words)
@@ -97,13 +103,56 @@ def register(app: Flask, huey: Huey):
     @huey.periodic_task(crontab(minute=MINUTE, hour=HOUR_UTC), name="advisor_digest")
     def advisor_digest() -> None:
         with app.app_context():
-            from . import mail as _mail  # noqa: F401
-
             send_all(app, clock.today(clock.zone(app.config.get("TIMEZONE") or clock.DEFAULT_TIMEZONE)))
 
     return advisor_digest
 
 
 def send_all(app: Flask, as_of: dt.date) -> dict[str, int]:
-    """Compose and send the digests of the day ``as_of``; return counts (sent, already, empty, failed)."""
-    raise NotImplementedError  # filled in with the outbox (below)
+    """Compose and send the digests of the day ``as_of``; return how many were sent, had gone
+    already (or are being sent by another worker), had nobody to list, or failed.
+
+    The outbox row is written before the message goes, and taken (``checkins.claim``) before it is
+    sent: two runs of the same day send one message. A failed send is tried again by the next run
+    of the same day, up to ``MAX_ATTEMPTS`` times.
+    """
+    counts = {"sent": 0, "already": 0, "empty": 0, "failed": 0}
+    db = connect(app.config["DATABASE"])
+    try:
+        for advisor in accounts.digest_advisors(db):
+            digest = compose(app, db, advisor, as_of)
+            if digest is None:
+                counts["empty"] += 1
+                continue
+            outbox_id = digests.enqueue(db, key(advisor["id"], as_of), digest.to, digest.lang, digest.count)
+            row = checkins.claim(db, dt.datetime.now(dt.timezone.utc), MAX_ATTEMPTS, only=[outbox_id])
+            if row is None:
+                counts["already"] += 1
+                continue
+            try:
+                deliver(app, digest, row["key"])
+            except mail.MailError as exc:
+                checkins.mark_failed(db, outbox_id, str(exc), None)
+                app.logger.warning("digest of advisor %s not sent: %s", advisor["id"], exc)
+                counts["failed"] += 1
+                continue
+            checkins.mark_sent(db, outbox_id)
+            app.logger.info("digest of advisor %s sent (%d companies)", advisor["id"], digest.count)
+            counts["sent"] += 1
+    finally:
+        db.close()
+    return counts
+
+
+def deliver(app: Flask, digest: Digest, name: str) -> None:
+    """Send a digest through SMTP, or, without SMTP, write it to ``instance/outbox/`` (an .eml file
+    any mail program opens)."""
+    smtp = mail.settings(app.config)
+    sender = smtp.sender if smtp else (app.config.get("SMTP_FROM") or "assessor@localhost")
+    message = mail.message(sender, digest.to, digest.subject, digest.text, digest.html, digest.lang)
+    if smtp is not None:
+        mail.send(smtp, message)
+        return
+    folder = Path(app.instance_path) / "outbox"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (folder / (name.replace(":", "-") + ".eml")).write_bytes(bytes(message))

@@ -62,19 +62,26 @@ def visible(db: Database, scope: Scope, assessment_id: int) -> dict[str, Any] | 
 
 # « À relancer »: a company that agreed to be contacted and whose file still says "nouveau" is due
 # a reminder 9, 21 and 45 days after its validation (the days of the service's time zone): the
-# step shown is the latest one reached.
+# step shown is the latest one reached. A company whose latest check-in asks to be contacted is
+# on the list too ('contact'), until the advisor changes its follow-up status after that check-in.
 REMIND_DAYS = (45, 21, 9)
+REMIND_STEPS = ("contact", *(f"J+{days}" for days in REMIND_DAYS))
 
 
 def remind_step_sql(as_of: dt.date, tz: ZoneInfo, alias: str = "a") -> tuple[str, list[Any]]:
-    """Return an SQL expression over ``alias`` giving the reminder due on the day ``as_of``
-    ('J+45', 'J+21', 'J+9'), or NULL when none is, with its parameters.
+    """Return an SQL expression over ``alias`` giving why the company is to get back to on the day
+    ``as_of`` ('contact', 'J+45', 'J+21', 'J+9'), or NULL, with its parameters.
 
     Validated on the day D, a company is due at J+9 from the day D + 9: validated before the
     start of the day ``as_of`` - 8.
     """
+    wants_contact = (
+        f"exists (select 1 from checkins as c where c.assessment_id = {alias}.id and c.wants_contact = 1 "
+        f"and c.updated_at is not null and c.step = (select max(d.step) from checkins as d "
+        f"where d.assessment_id = {alias}.id and d.updated_at is not null) "
+        f"and ({alias}.followup_changed_at is null or {alias}.followup_changed_at <= c.updated_at))")
     due = f"{alias}.status = 'submitted' and {alias}.consent_contact = 1 and {alias}.followup_status = 'nouveau'"
-    cases, params = [], []
+    cases, params = [f"when {alias}.status = 'submitted' and {wants_contact} then 'contact'"], []
     for days in REMIND_DAYS:
         cases.append(f"when {due} and {alias}.submitted_at < ? then 'J+{days}'")
         params.append(clock.day_start(as_of - dt.timedelta(days=days - 1), tz))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..jobs import mail
@@ -19,7 +20,7 @@ bp = Blueprint("advisor_account", __name__, url_prefix="/conseiller")
 
 class DigestForm(FlaskForm):
     digest = BooleanField(_l("Recevoir chaque matin un e-mail des entreprises à relancer"))
-    digest_lang = RadioField(_l("Langue de l'e-mail"), choices=[("fr", "Français"), ("en", "English")],
+    digest_lang = RadioField(_l("Langue de l'e-mail"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
                              validators=[InputRequired()])
 
 
