@@ -78,14 +78,14 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli, web
-    from .web import (accounts, advisor, advisor_account, ai_act as ai_act_web, assess, auth, errors, export, followup, language,
-                      observatory, resume_mail)
+    from .web import (accounts, advisor, advisor_account, ai_act as ai_act_web, assess, auth, errors, export, followup,
+                      impact, language, observatory, resume_mail)
 
     web.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     for blueprint in (language.bp, assess.bp, followup.bp, auth.bp, accounts.bp, advisor.bp, export.bp,
-                      observatory.bp, ai_act_web.bp, resume_mail.bp, advisor_account.bp):
+                      observatory.bp, ai_act_web.bp, resume_mail.bp, advisor_account.bp, impact.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     missing = [f"ASSESSOR_{key}" for key in settings.CONTROLLER_SETTINGS if not app.config.get(key)]

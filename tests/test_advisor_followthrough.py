@@ -290,3 +290,100 @@ def test_a_file_without_check_ins_has_no_check_in_section(app):
     assessment_id = validated(app, days_ago(5), company_name="Nord Métal")
     client = client_of(app, "hdf@example.org", regions=["FR-HDF"])
     assert "Points d'étape" not in client.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)
+
+
+# -- the observatory's funnel and maturity gain -----------------------------------------------------
+
+
+def total_row(html: str, heading: str) -> list[str]:
+    """The cells of a table's overall row (« Ensemble ») after ``heading``, as text."""
+    section = html[html.index(f'id="{heading}"'):]
+    row = re.search(r"<tbody>\s*<tr><th scope=\"row\">Ensemble</th>(.*?)</tr>", section, re.S).group(1)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+
+
+def funnel_total(html: str) -> list[str]:
+    return total_row(html, "funnel-title")
+
+
+def gain_total(html: str) -> list[str]:
+    return total_row(html, "gain-title")
+
+
+def test_the_funnel_hides_a_stage_of_4_companies_and_shows_it_from_5(app):
+    started = [validated(app, days_ago(200), company_name=f"Active {i}") for i in range(4)]
+    for assessment_id in started:
+        checkin(app, assessment_id, statuses={("action", "q1"): "en_cours", ("programme", "p1"): "contacte"})
+    for i in range(3):
+        validated(app, days_ago(200), company_name=f"Calme {i}")
+    validated(app, days_ago(200), company_name="Sans stats", consent_stats=False)
+    client = client_of(app, "admin@example.org", is_admin=True)
+
+    cells = funnel_total(client.get("/conseiller/observatoire/impact").get_data(as_text=True))
+    assert cells == ["7", "< 5", "< 5", "< 5", "< 5"], "7 diagnosed; 4 started and contacted: hidden"
+
+    fifth = validated(app, days_ago(200), company_name="Active 4")
+    checkin(app, fifth, statuses={("action", "q1"): "faite", ("programme", "p1"): "obtenu"})
+    html = client.get("/conseiller/observatoire/impact").get_data(as_text=True)
+    assert funnel_total(html) == ["8", "5 63 %", "5 63 %", "< 5", "< 5"]
+    by_region = html[html.index('id="funnel-region-title"'):]
+    assert re.search(r'<th scope="row">Hauts-de-France</th>\s*<td>8</td>', by_region)
+
+
+def test_a_region_of_4_companies_shows_no_figure_at_all(app):
+    for i in range(4):
+        checkin(app, validated(app, days_ago(200), company_name=f"Active {i}", region="FR-BRE"),
+                statuses={("action", "q1"): "en_cours"})
+    client = client_of(app, "bre@example.org", regions=["FR-BRE"])
+    html = client.get("/conseiller/observatoire/impact").get_data(as_text=True)
+    assert funnel_total(html) == ["< 5"] * 5
+
+
+def pair(app, t0_score: float, t1_score: float, accompanied: bool, **profile) -> None:
+    """A company's first diagnostic and its follow-up, with these overall scores."""
+    t0 = validated(app, days_ago(300), **profile)
+    t1 = validated(app, days_ago(10), previous_id=t0, **profile)
+    db = connect(app.config["DATABASE"])
+    db.execute("update assessments set overall = ? where id = ?", [t0_score, t0])
+    db.execute("update assessments set overall = ? where id = ?", [t1_score, t1])
+    if accompanied:
+        workspace.set_followup(db, t0, "en accompagnement", None)
+    db.close()
+
+
+def test_the_maturity_gain_compares_the_groups_only_from_10_companies_each(app):
+    for i in range(10):
+        pair(app, 40.0, 50.0, True, company_name=f"Suivie {i}")
+    for i in range(9):
+        pair(app, 40.0, 42.0, False, company_name=f"Seule {i}")
+    for i in range(3):  # a follow-up without consent to statistics does not count
+        pair(app, 40.0, 90.0, False, company_name=f"Discrète {i}", consent_stats=False)
+    client = client_of(app, "admin@example.org", is_admin=True)
+
+    cells = gain_total(client.get("/conseiller/observatoire/impact").get_data(as_text=True))
+    assert cells == ["10", "+10,0", "9", "+2,0", "comparaison impossible"]
+
+    pair(app, 40.0, 42.0, False, company_name="Seule 9")
+    cells = gain_total(client.get("/conseiller/observatoire/impact").get_data(as_text=True))
+    assert cells == ["10", "+10,0", "10", "+2,0", "+8,0"]
+
+
+def test_a_group_of_4_companies_has_no_average_gain(app):
+    for i in range(4):
+        pair(app, 40.0, 50.0, True, company_name=f"Suivie {i}")
+    for i in range(5):
+        pair(app, 40.0, 45.0, False, company_name=f"Seule {i}")
+    client = client_of(app, "admin@example.org", is_admin=True)
+    cells = gain_total(client.get("/conseiller/observatoire/impact").get_data(as_text=True))
+    assert cells == ["< 5", "effectif insuffisant", "5", "+5,0", "comparaison impossible"]
+
+
+def test_the_impact_page_is_behind_the_sign_in_and_keeps_to_the_advisors_regions(app):
+    assert app.test_client().get("/conseiller/observatoire/impact").status_code in (302, 401)
+    for i in range(5):
+        validated(app, days_ago(100), company_name=f"Bretonne {i}", region="FR-BRE")
+    client = client_of(app, "hdf@example.org", regions=["FR-HDF"])
+    html = client.get("/conseiller/observatoire/impact").get_data(as_text=True)
+    assert "Aucune entreprise diagnostiquée sur ce périmètre." in html
+    html = client.get("/conseiller/observatoire/impact?region=FR-BRE").get_data(as_text=True)
+    assert "Aucune entreprise diagnostiquée sur ce périmètre." in html
