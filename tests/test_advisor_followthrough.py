@@ -387,3 +387,30 @@ def test_the_impact_page_is_behind_the_sign_in_and_keeps_to_the_advisors_regions
     assert "Aucune entreprise diagnostiquée sur ce périmètre." in html
     html = client.get("/conseiller/observatoire/impact?region=FR-BRE").get_data(as_text=True)
     assert "Aucune entreprise diagnostiquée sur ce périmètre." in html
+
+
+# -- the CSV export -----------------------------------------------------------------------------
+
+
+def test_the_export_carries_the_latest_check_in_statuses_and_the_wish_to_be_contacted(app):
+    import csv
+    import io
+
+    answered = validated(app, days_ago(200), company_name="Nord Métal")
+    checkin(app, answered, 3, statuses={("action", "q1"): "pas_commencee", ("action", "q2"): "pas_commencee"})
+    checkin(app, answered, 6, statuses={("action", "q1"): "faite", ("action", "q2"): "en_cours",
+                                       ("programme", "p1"): "candidature"}, wants_contact=True)
+    validated(app, days_ago(200), company_name="Sans point")
+    client = client_of(app, "admin@example.org", is_admin=True)
+    response = client.get("/conseiller/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
+    header, by_name = rows[0], {row[3]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert header[-12:] == [
+        "Dernier point d'étape (mois)", "Point d'étape répondu le",
+        "Actions\u00a0: pas commencée", "Actions\u00a0: en cours", "Actions\u00a0: faite", "Actions\u00a0: abandonnée",
+        "Programmes\u00a0: pas contacté", "Programmes\u00a0: contacté", "Programmes\u00a0: candidature déposée",
+        "Programmes\u00a0: obtenu", "Programmes\u00a0: refusé", "Souhaite être recontactée"]
+    nord = by_name["Nord Métal"]
+    assert nord["Dernier point d'étape (mois)"] == "6" and nord["Point d'étape répondu le"].startswith("20")
+    assert [nord[h] for h in header[-10:]] == ["0", "1", "1", "0", "0", "0", "1", "0", "0", "oui"]
+    assert [by_name["Sans point"][h] for h in header[-12:]] == [""] * 12

@@ -218,10 +218,19 @@ EXPORT_COLUMNS = ("id", "created_at", "submitted_at", "company_name", "region", 
                   "confidence", "dimension_scores", "is_demo")
 
 
+# The export ends with the company's latest answered check-in (issue 15): its step (months), the
+# day it was saved, whether it asks for contact, and its statuses as "kind:status" separated by commas.
+_LATEST_CHECKIN = ("select c.id from checkins as c where c.assessment_id = a.id and c.updated_at is not null "
+                   "order by c.step desc limit 1")
+_LATEST_CHECKIN_COLUMNS = ("lc.step, lc.updated_at, lc.wants_contact, (select group_concat(i.kind || ':' || "
+                           "i.status) from checkin_items as i where i.checkin_id = lc.id)")
+
+
 def export_rows(db: Database, scope: Scope, filters: Filters, batch: int = 500) -> Iterator[tuple]:
     """Yield the rows of the CSV export one by one, fetched from one cursor in batches."""
     where, params = filters.sql(scope)
-    cursor = db.execute(f"select {', '.join('a.' + c for c in EXPORT_COLUMNS)} from assessments as a "
+    cursor = db.execute(f"select {', '.join('a.' + c for c in EXPORT_COLUMNS)}, {_LATEST_CHECKIN_COLUMNS} "
+                        f"from assessments as a left join checkins as lc on lc.id = ({_LATEST_CHECKIN}) "
                         f"where {where} order by {filters.order_by()}", params)
     try:
         while True:
