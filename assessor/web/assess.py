@@ -237,7 +237,10 @@ def _export(token: str) -> tuple[dict, str]:
     result = None
     if assessment["status"] == "submitted":  # the figures stored at validation, as on every page
         result = shown_result(questionnaire, assessment, answers)[0]
-    return export_data(assessment, questionnaire, answers, result, lang()), f"diagnostic-ia-{assessment['id']}"
+    from ..store import checkins
+
+    data = export_data(assessment, questionnaire, answers, result, lang(), checkins.export(get_db(), assessment["id"]))
+    return data, f"diagnostic-ia-{assessment['id']}"
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
