@@ -1,8 +1,6 @@
-"""``flask --app assessor checkins ...``: the follow-through after the diagnostic (issue 15).
-
-``checkins digest --as-of YYYY-MM-DD`` sends the advisors' daily digest of the companies to get back
-to, as the daily task does; run twice the same day, it sends nothing more.
-"""
+"""``flask --app assessor checkins digest --as-of YYYY-MM-DD``: the advisors' daily digest of the
+companies to get back to, as the daily task sends it; run twice the same day, it sends nothing more.
+Added to the ``checkins`` group (cli/checkins.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,11 +11,7 @@ from flask.cli import with_appcontext
 
 from .. import config as settings
 from ..domain import clock
-
-
-@click.group("checkins")
-def checkins_group() -> None:
-    """Check-ins after the diagnostic, and the advisors' digest."""
+from .checkins import checkins_group
 
 
 @checkins_group.command("digest")
@@ -31,6 +25,8 @@ def digest_command(as_of: dt.datetime | None) -> None:
     day = as_of.date() if as_of else clock.today(settings.zone())
     counts = digest.send_all(current_app._get_current_object(), day)  # type: ignore[attr-defined]
     click.echo(f"digest of {day.isoformat()}: {counts['sent']} sent, {counts['already']} already sent, "
-               f"{counts['empty']} with nobody to get back to, {counts['failed']} failed")
+               f"{counts['pending']} waiting for a retry, {counts['empty']} with nobody to get back to, "
+               f"{counts['failed']} failed")
     if counts["failed"]:
+        click.echo("failed digests are tried again later; `checkins outbox --failed` lists them", err=True)
         raise SystemExit(1)

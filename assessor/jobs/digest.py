@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
+from email.message import EmailMessage
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -23,11 +23,11 @@ from ..domain import clock, i18n
 from ..domain.referential import REGIONS
 from ..store import accounts, checkins, digests, workspace
 from ..store.db import connect
+from . import checkins as outbox
 from . import mail
 
 # Up to this many companies are listed; the e-mail says how many more the list has.
 LISTED = 50
-MAX_ATTEMPTS = 3
 # The periodic task runs at this hour, UTC: 7:30 or 8:30 in Paris, before an advisor's day starts.
 HOUR_UTC, MINUTE = "6", "30"
 
@@ -110,13 +110,15 @@ def register(app: Flask, huey: Huey):
 
 def send_all(app: Flask, as_of: dt.date) -> dict[str, int]:
     """Compose and send the digests of the day ``as_of``; return how many were sent, had gone
-    already (or are being sent by another worker), had nobody to list, or failed.
+    already, wait for a retry after a failure, had nobody to list, or failed now.
 
-    The outbox row is written before the message goes, and taken (``checkins.claim``) before it is
-    sent: two runs of the same day send one message. A failed send is tried again by the next run
-    of the same day, up to ``MAX_ATTEMPTS`` times.
+    The outbox row (``digest:<advisor>:<day>``) is written before the message goes, and taken
+    (``store.checkins.claim``) before it is sent: two runs of the same day send one message. A
+    failed send is tried again by the outbox's hourly retry (``jobs.checkins.flush``), a bounded
+    number of times (``MAIL_MAX_ATTEMPTS``).
     """
-    counts = {"sent": 0, "already": 0, "empty": 0, "failed": 0}
+    counts = {"sent": 0, "already": 0, "pending": 0, "empty": 0, "failed": 0}
+    max_attempts = int(app.config["MAIL_MAX_ATTEMPTS"])
     db = connect(app.config["DATABASE"])
     try:
         for advisor in accounts.digest_advisors(db):
@@ -125,34 +127,34 @@ def send_all(app: Flask, as_of: dt.date) -> dict[str, int]:
                 counts["empty"] += 1
                 continue
             outbox_id = digests.enqueue(db, key(advisor["id"], as_of), digest.to, digest.lang, digest.count)
-            row = checkins.claim(db, dt.datetime.now(dt.timezone.utc), MAX_ATTEMPTS, only=[outbox_id])
+            now = dt.datetime.now(dt.timezone.utc)
+            row = checkins.claim(db, now, max_attempts, lease_seconds=outbox.LEASE_SECONDS, only=[outbox_id])
             if row is None:
-                counts["already"] += 1
+                counts["already" if digests.sent(db, outbox_id) else "pending"] += 1
                 continue
-            try:
-                deliver(app, digest, row["key"])
-            except mail.MailError as exc:
-                checkins.mark_failed(db, outbox_id, str(exc), None)
-                app.logger.warning("digest of advisor %s not sent: %s", advisor["id"], exc)
-                counts["failed"] += 1
-                continue
-            checkins.mark_sent(db, outbox_id)
-            app.logger.info("digest of advisor %s sent (%d companies)", advisor["id"], digest.count)
-            counts["sent"] += 1
+            run = outbox.Run()
+            outbox.deliver(db, row, run, now, max_attempts)
+            counts["sent"] += run.sent
+            counts["failed"] += run.failed
+            counts["empty"] += run.cancelled  # nobody left to list when it went
     finally:
         db.close()
     return counts
 
 
-def deliver(app: Flask, digest: Digest, name: str) -> None:
-    """Send a digest through SMTP, or, without SMTP, write it to ``instance/outbox/`` (an .eml file
-    any mail program opens)."""
-    smtp = mail.settings(app.config)
-    sender = smtp.sender if smtp else (app.config.get("SMTP_FROM") or "assessor@localhost")
-    message = mail.message(sender, digest.to, digest.subject, digest.text, digest.html, digest.lang)
-    if smtp is not None:
-        mail.send(smtp, message)
-        return
-    folder = Path(app.instance_path) / "outbox"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (folder / (name.replace(":", "-") + ".eml")).write_bytes(bytes(message))
+def compose_row(db: Database, row: dict[str, Any]) -> EmailMessage | None:
+    """The digest message of an outbox row (``jobs.checkins.COMPOSERS``), composed as of its day;
+    None (not to be sent any more) when the advisor left, stopped asking for it, or has nobody left
+    to get back to."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _kind, advisor_id, day = row["key"].split(":")
+    advisor = accounts.get_advisor(db, int(advisor_id))
+    if advisor is None or not advisor["active"] or not advisor.get("digest"):
+        return None
+    digest = compose(app, db, advisor, dt.date.fromisoformat(day))
+    if digest is None:
+        return None
+    return mail.message(outbox.sender(), digest.to, digest.subject, digest.text, digest.html, digest.lang)
+
+
+outbox.COMPOSERS[digests.KIND] = compose_row

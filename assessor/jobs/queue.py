@@ -39,12 +39,15 @@ def build(config: dict[str, Any]) -> Huey:
 
 def init_app(app: Flask) -> None:
     """Build the application's queue and register its tasks on it."""
-    from . import digest, reports
+    from . import checkins, digest, reports
 
     huey = build(app.config)
     app.extensions["assessor.queue"] = huey
-    app.extensions["assessor.tasks"] = reports.register(app, huey)
-    app.extensions["assessor.tasks"].advisor_digest = digest.register(app, huey)
+    tasks = reports.register(app, huey)
+    for name, task in checkins.register(app, huey).items():  # the check-ins' daily run, the retries
+        setattr(tasks, name, task)
+    tasks.advisor_digest = digest.register(app, huey)  # the advisors' daily digest
+    app.extensions["assessor.tasks"] = tasks
 
 
 def queue(app: Flask | None = None) -> Huey:

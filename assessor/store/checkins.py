@@ -161,6 +161,16 @@ def contact_requests(db: Database) -> list[dict[str, Any]]:
         "where wants_contact = 1 order by coalesce(updated_at, created_at) desc"))
 
 
+def relink(db: Database, checkin_id: int, token_hash: str, assessment_id: int, unsubscribe_token_hash: str) -> None:
+    """Store the hashes of a message's links as they are made now (the same unless the secret key
+    changed: then the earlier messages' links stop working)."""
+    with write_transaction(db):
+        db.execute("update checkins set token_hash = ? where id = ? and token_hash <> ?",
+                   [token_hash, checkin_id, token_hash])
+        db.execute("update checkin_subscriptions set unsubscribe_token_hash = ? where assessment_id = ? "
+                   "and unsubscribe_token_hash <> ?", [unsubscribe_token_hash, assessment_id, unsubscribe_token_hash])
+
+
 def mark_opened(db: Database, checkin_id: int, now: str | None = None) -> None:
     with write_transaction(db):
         db.execute("update checkins set opened_at = coalesce(opened_at, ?) where id = ?",

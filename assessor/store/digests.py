@@ -19,3 +19,9 @@ def enqueue(db: Database, key: str, to: str, lang: str, count: int) -> int:
                    "values (?, ?, null, ?, ?, ?, ?) on conflict (key) do nothing",
                    [key, KIND, to, lang, json.dumps({"companies": count}), now_iso()])
         return db.execute("select id from outbox where key = ?", [key]).fetchone()[0]
+
+
+def sent(db: Database, outbox_id: int) -> bool:
+    """Whether an outbox row has gone (else it waits for a retry, or another sender has it)."""
+    row = db.execute("select sent_at from outbox where id = ?", [outbox_id]).fetchone()
+    return bool(row and row[0])

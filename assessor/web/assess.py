@@ -201,9 +201,21 @@ def results(token: str):
     assessment, questionnaire = _load(token)
     if assessment["status"] != "submitted":
         return redirect(url_for("assess.review", token=token))
-    context = results_view.build(get_db(), assessment, questionnaire, lang())
     # In this language (after a switch, or a follow-up's validation), the report is rendered meanwhile.
     reports.prepare_quietly(assessment, questionnaire, lang())
+    return render_results(token, assessment, questionnaire)
+
+
+def render_results(token: str, assessment: dict, questionnaire: Questionnaire | None = None,
+                   checkin_form=None) -> str:
+    """The results page of a submitted assessment; ``checkin_form``: the check-ins' form to show
+    again with its errors."""
+    from .checkins import results_context
+
+    db = get_db()
+    questionnaire = questionnaire or questionnaire_for(assessment)
+    diagnosis = results_view.diagnose(db, assessment, questionnaire, lang())
+    context = results_view.context(diagnosis) | results_context(db, assessment, diagnosis, checkin_form)
     return render_template("results.html", token=token, **context)
 
 
@@ -225,7 +237,10 @@ def _export(token: str) -> tuple[dict, str]:
     result = None
     if assessment["status"] == "submitted":  # the figures stored at validation, as on every page
         result = shown_result(questionnaire, assessment, answers)[0]
-    return export_data(assessment, questionnaire, answers, result, lang()), f"diagnostic-ia-{assessment['id']}"
+    from ..store import checkins
+
+    data = export_data(assessment, questionnaire, answers, result, lang(), checkins.export(get_db(), assessment["id"]))
+    return data, f"diagnostic-ia-{assessment['id']}"
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
