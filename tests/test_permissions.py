@@ -185,6 +185,10 @@ MATRIX: dict[str, list[Case]] = {
     "advisor.restart": [Case("POST", with_id("/conseiller/evaluations/{id}/nouveau-diagnostic"), IN_SCOPE_POST,
                              data=lambda w: {})],
     "observatory.index": [Case("GET", fixed("/conseiller/observatoire"), ADVISORS)],
+    "impact.index": [Case("GET", fixed("/conseiller/observatoire/impact"), ADVISORS)],
+    "advisor_account.account": [Case("GET", fixed("/conseiller/mon-compte"), ADVISORS),
+                                Case("POST", fixed("/conseiller/mon-compte"), (LOGIN, LOGIN, 302, 302, 302),
+                                     data=lambda w: {"digest": "y", "digest_lang": "fr"})],
 }
 
 

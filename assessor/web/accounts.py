@@ -120,7 +120,7 @@ def account(advisor_id: int):
             flash(_("Vous ne pouvez pas retirer votre propre rôle d'administrateur ni désactiver votre compte."),
                   "error")
         else:
-            accounts_store.update_advisor(db, advisor_id, name=form.name.data, regions=form.regions.data,
+            accounts_store.update_advisor(db, advisor_id, name=form.name.data, regions=form.regions.data or (),
                                  is_admin=form.is_admin.data, active=form.active.data)
             flash(_("Compte mis à jour."), "success")
             return redirect(url_for("accounts.account", advisor_id=advisor_id))
