@@ -75,10 +75,10 @@ def test_a_company_asks_for_check_ins_gets_one_message_and_fills_it_in(site, bro
     page = context.new_page()
     page.goto(f"{base_url}/a/{token}/verification")
     page.get_by_role("button", name="Valider et voir mes résultats").click()
-    expect(page.get_by_role("heading", name="Vos points d'étape")).to_be_visible()
-    email = page.get_by_label("Adresse e-mail où recevoir les points d'étape")
+    expect(page.get_by_role("heading", name="Recevoir un point d'étape dans 3 mois puis 6 mois")).to_be_visible()
+    email = page.get_by_label("Votre adresse e-mail", exact=True)
     assert email.input_value() == "dirigeante@atelier.example"  # prefilled from the profile
-    page.get_by_role("button", name="Recevoir un point d'étape dans 3 mois puis 6 mois").click()
+    page.get_by_role("button", name="Je m'inscris").click()
     expect(page.locator(".flash-success")).to_contain_text("vous recevrez un point d'étape")
     assert_accessible(axe, page)
     context.close()
@@ -127,7 +127,7 @@ def test_a_company_asks_for_check_ins_gets_one_message_and_fills_it_in(site, bro
     # the results page now says where the plan stands
     page.goto(f"{base_url}/a/{token}/resultats")
     expect(page.get_by_role("heading", name="Où en est votre plan")).to_be_visible()
-    expect(page.locator("#points-d-etape")).to_contain_text("Faite\u00a0: 1")
+    expect(page.locator("#ou-en-est-le-plan")).to_contain_text("Faite\u00a0: 1")
 
     # unsubscribing from the message stops the six-month one
     page.goto(unsubscribe_url)
