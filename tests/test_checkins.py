@@ -416,3 +416,17 @@ def test_erasing_from_the_private_link_takes_the_check_ins(app, db, checkin_page
     for table in ("checkin_subscriptions", "checkins", "checkin_items", "outbox"):
         assert db.execute(f"select count(*) from {table}").fetchone()[0] == 0, table  # noqa: S608
     assert client.get(page).status_code == 404
+
+
+def test_the_administrator_sees_the_messages_that_could_not_be_sent(app, client, auth, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    app.config.update(OUTBOX_DIR=str(blocked / "outbox"), MAIL_MAX_ATTEMPTS=1)
+    assessment_id, token = submitted(app)
+    ask_for_checkins(app.test_client(), token)
+    assert "1 failed" in send(app, THREE_MONTHS)
+    auth.login()
+    html = unescape(client.get("/conseiller/admin/comptes").get_data(as_text=True))
+    assert "1 message n'a pas pu être envoyé après 1 essais" in html.replace("\u00a0", " ")
+    assert f"diagnostic n° {assessment_id}" in html.replace("\u00a0", " ")
+    assert "the outbox folder could not be written" in html

@@ -70,7 +70,11 @@ def accounts():
                                    password=password, created=True)
     status = 422 if form.errors else 200
     advisors = accounts_store.list_advisors(db)
+    from ..store import checkins
+
+    max_attempts = int(current_app.config["MAIL_MAX_ATTEMPTS"])
     return render_template("advisor/accounts.html", form=form, advisors=advisors,
+                           failed_messages=checkins.failed(db, max_attempts), max_attempts=max_attempts,
                            **_refused_logins(db, {a["email"] for a in advisors})), status
 
 

@@ -225,7 +225,7 @@ class CheckinSubscribeForm(FlaskForm):
     """Ask for the check-ins (issue 15): the address they go to, prefilled from the profile."""
 
     email = StringField(
-        _l("Adresse e-mail où recevoir les points d'étape"),
+        _l("Votre adresse e-mail"),
         validators=[InputRequired(_l("Indiquez l'adresse e-mail où recevoir les points d'étape.")),
                     Length(max=254, message=_l("L'adresse e-mail est trop longue.")),
                     Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
