@@ -423,3 +423,17 @@ def test_the_export_carries_the_latest_check_in_statuses_and_the_wish_to_be_cont
     assert nord["Dernier point d'étape (mois)"] == "6" and nord["Point d'étape répondu le"].startswith("20")
     assert [nord[h] for h in header[-10:]] == ["0", "1", "1", "0", "0", "0", "1", "0", "0", "oui"]
     assert [by_name["Sans point"][h] for h in header[-12:]] == [""] * 12
+
+
+def test_the_daily_task_sends_todays_digest_once(app):
+    validated(app, days_ago(46), company_name="Nord Métal")
+    opt_in(app, "hdf@example.org", regions=["FR-HDF"])
+    task = app.extensions["assessor.tasks"].advisor_digest
+    huey = app.extensions["assessor.queue"]
+    due = {t.name for t in huey.read_periodic(dt.datetime(2026, 12, 2, 6, 30))}
+    assert "advisor_digest" in due and "advisor_digest" not in {
+        t.name for t in huey.read_periodic(dt.datetime(2026, 12, 2, 7, 30))}
+    task.call_local()
+    task.call_local()
+    [message] = digest_files(app).values()
+    assert "(J+45)" in message.get_body(preferencelist=("plain",)).get_content()
