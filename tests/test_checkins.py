@@ -430,3 +430,21 @@ def test_the_administrator_sees_the_messages_that_could_not_be_sent(app, client,
     assert "1 message n'a pas pu être envoyé après 1 essais" in html.replace("\u00a0", " ")
     assert f"diagnostic n° {assessment_id}" in html.replace("\u00a0", " ")
     assert "the outbox folder could not be written" in html
+
+
+def test_the_workers_daily_task_sends_what_is_due_today(app, db):
+    from assessor.domain import clock
+    from assessor.store.checkins import add_months
+
+    assessment_id, token = submitted(app)
+    ask_for_checkins(app.test_client(), token)
+    today = clock.today(clock.zone())
+    three_months_ago = add_months(today, -3)
+    db.execute("update assessments set submitted_at = ? where id = ?",
+               [f"{three_months_ago.isoformat()}T10:00:00+00:00", assessment_id])
+    tasks = app.extensions["assessor.tasks"]
+    tasks.send_checkins()  # the queue runs in immediate mode in the tests
+    assert [row["key"] for row in store.outbox(db) if row["sent_at"]] == [f"checkin:{assessment_id}:3"]
+    tasks.send_checkins()
+    tasks.retry_mail()
+    assert len(os.listdir(app.config["OUTBOX_DIR"])) == 1
