@@ -47,6 +47,15 @@ def ask_for_checkins(client, token: str, email: str | None = None):
         "csrf_token": csrf(html), "email": email or unescape(re.search(r'value="([^"]*)"', prefilled).group(1))})
 
 
+def subscribed(tmp_path, smtp, **config):
+    """An app mailing through the test's SMTP server, and a diagnostic whose company asked for check-ins."""
+    controller, inbox = smtp
+    app = mail_app(tmp_path, controller.port, **config)
+    assessment_id, token = submitted(app)
+    ask_for_checkins(app.test_client(), token)
+    return app, inbox, assessment_id, token
+
+
 def send(app, day: str):
     result = app.test_cli_runner().invoke(args=["checkins", "send", "--as-of", day])
     assert result.exit_code == 0, result.output
@@ -149,10 +158,7 @@ def test_the_logs_cut_the_check_in_and_unsubscribe_links():
 
 
 def test_two_senders_at_once_send_one_message(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp)
     start = threading.Barrier(2)
     runs, errors = [], []
 
@@ -177,10 +183,7 @@ def test_two_senders_at_once_send_one_message(tmp_path, smtp):
 
 
 def test_a_crash_after_the_decision_is_sent_by_the_next_run_once(tmp_path, smtp, monkeypatch):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    assessment_id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, assessment_id, token = subscribed(tmp_path, smtp)
 
     def crash(*args, **kwargs):
         raise SystemExit("killed")
@@ -198,10 +201,7 @@ def test_a_crash_after_the_decision_is_sent_by_the_next_run_once(tmp_path, smtp,
 
 
 def test_a_sender_that_died_holding_a_message_leaves_it_to_the_next_one_after_its_lease(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp)
     database = db_of(app)
     with app.app_context():
         store.schedule_due(database, dt.date.fromisoformat(THREE_MONTHS), (3, 6), jobs.settings.zone(),
@@ -216,10 +216,7 @@ def test_a_sender_that_died_holding_a_message_leaves_it_to_the_next_one_after_it
 
 
 def test_a_refused_message_is_tried_a_bounded_number_of_times_and_listed(tmp_path, smtp, caplog):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port, MAIL_MAX_ATTEMPTS=2)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp, MAIL_MAX_ATTEMPTS=2)
     inbox.refuse = True
     assert "1 failed" in send(app, THREE_MONTHS)
     database = db_of(app)
@@ -254,10 +251,7 @@ def test_without_smtp_the_message_is_an_eml_file_readable_by_its_owner_only(app)
 
 
 def test_unsubscribing_from_a_message_stops_the_six_month_one(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp)
     send(app, THREE_MONTHS)
     _page, unsubscribe = links(inbox.messages[0][1])
     client = app.test_client()
@@ -271,10 +265,7 @@ def test_unsubscribing_from_a_message_stops_the_six_month_one(tmp_path, smtp):
 
 
 def test_a_mail_clients_one_click_unsubscribe_needs_no_form_token(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    assessment_id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, assessment_id, token = subscribed(tmp_path, smtp)
     send(app, THREE_MONTHS)
     _page, unsubscribe = links(inbox.messages[0][1])
     assert app.test_client().post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
