@@ -156,7 +156,7 @@ def unsubscribe(token: str):
         abort(404)
     if request.method == "POST":
         one_click = request.form.get("List-Unsubscribe") == "One-Click"
-        if not one_click:
+        if not one_click and current_app.config.get("WTF_CSRF_ENABLED", True):
             try:
                 validate_csrf(request.form.get("csrf_token"))
             except (ValidationError, CSRFError):
