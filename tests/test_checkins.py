@@ -439,3 +439,10 @@ def test_the_workers_daily_task_sends_what_is_due_today(app, db):
     tasks.send_checkins()
     tasks.retry_mail()
     assert len(os.listdir(app.config["OUTBOX_DIR"])) == 1
+
+
+def test_the_check_in_page_speaks_english_to_an_english_browser(app, checkin_page):
+    _assessment_id, _token, page = checkin_page
+    html = unescape(app.test_client().get(page, headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert 'lang="en"' in html and "Your 3-month check-in" in html
+    assert "Not started" in html and "Application submitted" in html and "I would like an advisor to contact me." in html
