@@ -47,6 +47,15 @@ def ask_for_checkins(client, token: str, email: str | None = None):
         "csrf_token": csrf(html), "email": email or unescape(re.search(r'value="([^"]*)"', prefilled).group(1))})
 
 
+def subscribed(tmp_path, smtp, **config):
+    """An app mailing through the test's SMTP server, and a diagnostic whose company asked for check-ins."""
+    controller, inbox = smtp
+    app = mail_app(tmp_path, controller.port, **config)
+    assessment_id, token = submitted(app)
+    ask_for_checkins(app.test_client(), token)
+    return app, inbox, assessment_id, token
+
+
 def send(app, day: str):
     result = app.test_cli_runner().invoke(args=["checkins", "send", "--as-of", day])
     assert result.exit_code == 0, result.output
@@ -149,10 +158,7 @@ def test_the_logs_cut_the_check_in_and_unsubscribe_links():
 
 
 def test_two_senders_at_once_send_one_message(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp)
     start = threading.Barrier(2)
     runs, errors = [], []
 
@@ -177,10 +183,7 @@ def test_two_senders_at_once_send_one_message(tmp_path, smtp):
 
 
 def test_a_crash_after_the_decision_is_sent_by_the_next_run_once(tmp_path, smtp, monkeypatch):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    assessment_id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, assessment_id, token = subscribed(tmp_path, smtp)
 
     def crash(*args, **kwargs):
         raise SystemExit("killed")
@@ -198,10 +201,7 @@ def test_a_crash_after_the_decision_is_sent_by_the_next_run_once(tmp_path, smtp,
 
 
 def test_a_sender_that_died_holding_a_message_leaves_it_to_the_next_one_after_its_lease(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp)
     database = db_of(app)
     with app.app_context():
         store.schedule_due(database, dt.date.fromisoformat(THREE_MONTHS), (3, 6), jobs.settings.zone(),
@@ -216,10 +216,7 @@ def test_a_sender_that_died_holding_a_message_leaves_it_to_the_next_one_after_it
 
 
 def test_a_refused_message_is_tried_a_bounded_number_of_times_and_listed(tmp_path, smtp, caplog):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port, MAIL_MAX_ATTEMPTS=2)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp, MAIL_MAX_ATTEMPTS=2)
     inbox.refuse = True
     assert "1 failed" in send(app, THREE_MONTHS)
     database = db_of(app)
@@ -254,10 +251,7 @@ def test_without_smtp_the_message_is_an_eml_file_readable_by_its_owner_only(app)
 
 
 def test_unsubscribing_from_a_message_stops_the_six_month_one(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    _id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, _id, token = subscribed(tmp_path, smtp)
     send(app, THREE_MONTHS)
     _page, unsubscribe = links(inbox.messages[0][1])
     client = app.test_client()
@@ -271,10 +265,7 @@ def test_unsubscribing_from_a_message_stops_the_six_month_one(tmp_path, smtp):
 
 
 def test_a_mail_clients_one_click_unsubscribe_needs_no_form_token(tmp_path, smtp):
-    controller, inbox = smtp
-    app = mail_app(tmp_path, controller.port)
-    assessment_id, token = submitted(app)
-    ask_for_checkins(app.test_client(), token)
+    app, inbox, assessment_id, token = subscribed(tmp_path, smtp)
     send(app, THREE_MONTHS)
     _page, unsubscribe = links(inbox.messages[0][1])
     assert app.test_client().post(unsubscribe, data={"List-Unsubscribe": "One-Click"}).status_code == 200
@@ -430,3 +421,28 @@ def test_the_administrator_sees_the_messages_that_could_not_be_sent(app, client,
     assert "1 message n'a pas pu être envoyé après 1 essais" in html.replace("\u00a0", " ")
     assert f"diagnostic n° {assessment_id}" in html.replace("\u00a0", " ")
     assert "the outbox folder could not be written" in html
+
+
+def test_the_workers_daily_task_sends_what_is_due_today(app, db):
+    from assessor.domain import clock
+    from assessor.store.checkins import add_months
+
+    assessment_id, token = submitted(app)
+    ask_for_checkins(app.test_client(), token)
+    today = clock.today(clock.zone())
+    three_months_ago = add_months(today, -3)
+    db.execute("update assessments set submitted_at = ? where id = ?",
+               [f"{three_months_ago.isoformat()}T10:00:00+00:00", assessment_id])
+    tasks = app.extensions["assessor.tasks"]
+    tasks.send_checkins()  # the queue runs in immediate mode in the tests
+    assert [row["key"] for row in store.outbox(db) if row["sent_at"]] == [f"checkin:{assessment_id}:3"]
+    tasks.send_checkins()
+    tasks.retry_mail()
+    assert len(os.listdir(app.config["OUTBOX_DIR"])) == 1
+
+
+def test_the_check_in_page_speaks_english_to_an_english_browser(app, checkin_page):
+    _assessment_id, _token, page = checkin_page
+    html = unescape(app.test_client().get(page, headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert 'lang="en"' in html and "Your 3-month check-in" in html
+    assert "Not started" in html and "Application submitted" in html and "I would like an advisor to contact me." in html

@@ -93,8 +93,16 @@ def results_context(db, assessment: dict[str, Any], diagnosis, form: CheckinSubs
 def _refs(diagnosis) -> dict[str, list[str]]:
     plan = diagnosis.plan
     actions = list(dict.fromkeys(item.question_id for item in plan.quick_wins + plan.next_months))
-    programmes = list(dict.fromkeys(r.entry.id for r in diagnosis.recommendations))
+    programmes = [r.entry.id for r in _unique_programmes(diagnosis.recommendations)]
     return {"action": actions, "programme": programmes}
+
+
+def _unique_programmes(recommendations) -> list:
+    """Each recommended programme once (one may answer two of the company's answers)."""
+    first: dict[str, Any] = {}
+    for recommendation in recommendations:
+        first.setdefault(recommendation.entry.id, recommendation)
+    return list(first.values())
 
 
 def _submitted(token: str) -> dict[str, Any]:
@@ -148,7 +156,7 @@ def unsubscribe(token: str):
         abort(404)
     if request.method == "POST":
         one_click = request.form.get("List-Unsubscribe") == "One-Click"
-        if not one_click:
+        if not one_click and current_app.config.get("WTF_CSRF_ENABLED", True):
             try:
                 validate_csrf(request.form.get("csrf_token"))
             except (ValidationError, CSRFError):
@@ -213,7 +221,7 @@ def page(token: str):
     programmes = [{"entry": r.entry, "name": _field("programme", r.entry.id),
                    "value": (request.form.get(_field("programme", r.entry.id)) if posted else None)
                    or saved.get(("programme", r.entry.id))}
-                  for r in dict.fromkeys(diagnosis.recommendations)]
+                  for r in _unique_programmes(diagnosis.recommendations)]
     status = 422 if errors else 200
     return render_template(
         "checkin.html", checkin=checkin, assessment=assessment, token=token, actions=actions,
