@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         raise RuntimeError(f"unknown time zone {app.config['TIMEZONE']!r} (ASSESSOR_TIMEZONE): "
                            "use a name such as Europe/Paris") from None
     app.config.update(settings.public_settings(app.config))
+    settings.checkin_months(app.config)  # a wrong ASSESSOR_CHECKIN_MONTHS stops the start-up
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
@@ -78,14 +79,14 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli, web
-    from .web import (accounts, advisor, ai_act as ai_act_web, assess, auth, errors, export, followup, language,
-                      observatory, resume_mail)
+    from .web import (accounts, advisor, advisor_account, ai_act as ai_act_web, assess, auth, checkins, errors, export,
+                      followup, impact, language, observatory, resume_mail)
 
     web.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     for blueprint in (language.bp, assess.bp, followup.bp, auth.bp, accounts.bp, advisor.bp, export.bp,
-                      observatory.bp, ai_act_web.bp, resume_mail.bp):
+                      observatory.bp, ai_act_web.bp, resume_mail.bp, checkins.bp, advisor_account.bp, impact.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     missing = [f"ASSESSOR_{key}" for key in settings.CONTROLLER_SETTINGS if not app.config.get(key)]

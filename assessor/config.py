@@ -33,6 +33,9 @@ _ENV = {
     "ASSESSOR_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
     "ASSESSOR_SMTP_FROM": ("SMTP_FROM", str),
     "ASSESSOR_SMTP_TLS": ("SMTP_TLS", str),
+    "ASSESSOR_CHECKIN_MONTHS": ("CHECKIN_MONTHS", str),
+    "ASSESSOR_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
+    "ASSESSOR_OUTBOX_DIR": ("OUTBOX_DIR", str),
     "ASSESSOR_REDIS_URL": ("REDIS_URL", str),
     "ASSESSOR_QUEUE_IMMEDIATE": ("QUEUE_IMMEDIATE", lambda v: v.lower() in ("1", "true", "yes")),
 }
@@ -108,6 +111,13 @@ def defaults(instance_path: str) -> dict:
         # button cannot flood the company's mailbox.
         "RESUME_MAIL_INTERVAL": 60,
         "RESUME_MAIL_PER_ADDRESS_HOUR": 5,
+        # Check-ins (issue 15): sent this many months after the validation to the companies that
+        # asked for them, by ``checkins send`` and the queue's daily task; a message that fails is
+        # tried again (after 15 min, 30 min, 1 h...) up to MAIL_MAX_ATTEMPTS times in all. Without
+        # SMTP the messages are written as .eml files to OUTBOX_DIR.
+        "CHECKIN_MONTHS": "3,6",
+        "MAIL_MAX_ATTEMPTS": 5,
+        "OUTBOX_DIR": os.path.join(instance_path, "outbox"),
         # The task queue (jobs/queue.py): Huey on this SQLite file, or on Redis when REDIS_URL is set
         # (render workers on other machines; rendered reports then go through Redis too).
         "QUEUE_DATABASE": os.path.join(instance_path, "queue.sqlite3"),
@@ -124,6 +134,21 @@ def from_environment(environ=os.environ) -> dict:
         if environ.get(variable):
             settings[key] = parse(environ[variable])
     return settings
+
+
+def checkin_months(config) -> tuple[int, ...]:
+    """Return the check-ins' steps (months after the validation) of ``CHECKIN_MONTHS`` ("3,6"),
+    increasing; a wrong value stops the start-up."""
+    value = config.get("CHECKIN_MONTHS")
+    parts = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    try:
+        months = tuple(sorted({int(str(p).strip()) for p in parts if str(p).strip()}))
+    except ValueError:
+        months = ()
+    if not months or months[0] < 1:
+        raise RuntimeError(f"ASSESSOR_CHECKIN_MONTHS must be months after the validation, such as 3,6 "
+                           f"(got {value!r})")
+    return months
 
 
 def public_settings(config: dict) -> dict:

@@ -61,6 +61,8 @@ def site(tmp_path_factory):
             "login": "/conseiller/connexion", "list": "/conseiller/?demo=y", "file": f"/conseiller/evaluations/{second}",
             "interview": "/conseiller/entretien", "observatory": "/conseiller/observatoire?demo=y",
             "accounts": "/conseiller/admin/comptes", "account": f"/conseiller/admin/comptes/{admin}",
+            "to-get-back-to": "/conseiller/?remind=y&demo=y", "my-account": "/conseiller/mon-compte",
+            "impact": "/conseiller/observatoire/impact?demo=y",
         },
     }
     server.shutdown()

@@ -106,6 +106,8 @@ SHIPPED_SCHEMAS = {
     "m009_resume_link_mailed_at": "56362fe34673542d",
     "m010_public_bodies": "d21f8baee4ff7894",
     "m011_stats_per_questionnaire_version": "6aa654916d4dbab6",
+    "m012_checkins": "fde3eb3f6f79ab6b",
+    "m013_advisor_digest": "2a2b109e6b3e022b",
 }
 
 

@@ -41,6 +41,8 @@ class World:
     hidden_id: int  # Hauts-de-France, does NOT consent to contact
     target_advisor_id: int  # an account the admin pages act on
     accounts: dict[str, str] = field(default_factory=dict)
+    checkin_token: str = ""  # the assessment's 3-month check-in (issue 15)
+    unsubscribe_token: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +62,24 @@ def world(tmp_path_factory) -> World:
         accounts_store.create_advisor(database, accounts["admin"], hashed, is_admin=True)
         target = accounts_store.create_advisor(database, "target@example.org", hashed, regions=["FR-BRE"])
         accounts_store.create_advisor(database, "probe@example.org", hashed)
+        checkin_token, unsubscribe_token = _checkin(app, database, assessment_id)
         database.close()
-    return World(app, assessment_id, token, hidden_id, target, accounts)
+    return World(app, assessment_id, token, hidden_id, target, accounts, checkin_token, unsubscribe_token)
+
+
+def _checkin(app, database, assessment_id: int) -> tuple[str, str]:
+    """The company asked for check-ins, and the first one is due: its links."""
+    import datetime as dt
+
+    from assessor import config
+    from assessor.jobs import checkins as jobs
+    from assessor.store import assessments, checkins
+
+    jobs.subscribe(database, assessments.get(database, assessment_id), "contact@dupont.example", "fr")
+    checkins.schedule_due(database, dt.date.today() + dt.timedelta(days=200), (3,), config.zone(),
+                          lambda a, s: assessments.hash_token(jobs.checkin_token(a, s)))
+    consented = checkins.subscription(database, assessment_id)["consented_at"]
+    return jobs.checkin_token(assessment_id, 3), jobs.unsubscribe_token(assessment_id, consented)
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +127,13 @@ def fixed(path: str) -> Callable[[World, str], str]:
 
 def with_token(template: str) -> Callable[[World, str], str]:
     return lambda world, role: template.format(token=token_for(world, role))
+
+
+def with_checkin(template: str) -> Callable[[World, str], str]:
+    """The SME holds its check-in's and its unsubscribe links, nobody else does."""
+    return lambda world, role: template.format(
+        checkin=world.checkin_token if role == "sme" else BOGUS_TOKEN,
+        unsubscribe=world.unsubscribe_token if role == "sme" else BOGUS_TOKEN)
 
 
 def with_id(template: str) -> Callable[[World, str], str]:
@@ -168,6 +193,15 @@ MATRIX: dict[str, list[Case]] = {
     "followup.start": [Case("POST", with_token("/a/{token}/suivi"), SME_REDIRECT, data=lambda w: {})],
     # Mail is off here (no ASSESSOR_SMTP_HOST): nobody can send, not even with the link. With mail on,
     # only the link sends, to the company's own address (tests/test_resume_mail.py).
+    "checkins.subscribe": [Case("POST", with_token("/a/{token}/points-d-etape"), (404, 422, 404, 404, 404),
+                                data=lambda w: {})],
+    "checkins.withdraw": [Case("POST", with_token("/a/{token}/points-d-etape/retrait"), SME_REDIRECT,
+                               data=lambda w: {})],
+    "checkins.page": [Case("GET", with_checkin("/p/{checkin}"), SME_ONLY),
+                      Case("POST", with_checkin("/p/{checkin}"), SME_REDIRECT, data=lambda w: {"action": "save"})],
+    "checkins.unsubscribe": [Case("GET", with_checkin("/desinscription/{unsubscribe}"), SME_ONLY),
+                             Case("POST", with_checkin("/desinscription/{unsubscribe}"), SME_REDIRECT,
+                                  data=lambda w: {})],
     "resume_mail.send": [Case("POST", with_token("/a/{token}/lien-par-email"), (404,) * 5, data=lambda w: {})],
     "auth.login": [Case("GET", fixed("/conseiller/connexion"), (200, 200, 302, 302, 302)),
                    Case("POST", fixed("/conseiller/connexion"), (302,) * 5,
@@ -195,6 +229,10 @@ MATRIX: dict[str, list[Case]] = {
     "advisor.restart": [Case("POST", with_id("/conseiller/evaluations/{id}/nouveau-diagnostic"), IN_SCOPE_POST,
                              data=lambda w: {})],
     "observatory.index": [Case("GET", fixed("/conseiller/observatoire"), ADVISORS)],
+    "impact.index": [Case("GET", fixed("/conseiller/observatoire/impact"), ADVISORS)],
+    "advisor_account.account": [Case("GET", fixed("/conseiller/mon-compte"), ADVISORS),
+                                Case("POST", fixed("/conseiller/mon-compte"), (LOGIN, LOGIN, 302, 302, 302),
+                                     data=lambda w: {"digest": "y", "digest_lang": "fr"})],
 }
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, data, demo, report, worker
+from . import accounts, checkins, data, demo, followthrough, report, worker
 from .data import catalogue_group, questionnaires_group, recommend_command, score_command
 
 __all__ = ["catalogue_group", "init_app", "questionnaires_group", "recommend_command", "score_command"]
 
 APP_COMMANDS = (data.init_db_command, data.backup_command, data.retention_group, data.translate_group,
                 accounts.advisors_cli,
-                report.report_group, demo.demo_cli, worker.worker_command)
+                report.report_group, demo.demo_cli, worker.worker_command, checkins.checkins_group)
 
 
 def init_app(app: Flask) -> None:

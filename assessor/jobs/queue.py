@@ -39,12 +39,16 @@ def build(config: dict[str, Any]) -> Huey:
 
 def init_app(app: Flask) -> None:
     """Build the application's queue and register its tasks on it."""
-    from . import reports, retention
+    from . import checkins, digest, reports, retention
 
     huey = build(app.config)
     app.extensions["assessor.queue"] = huey
-    app.extensions["assessor.tasks"] = reports.register(app, huey)
-    app.extensions["assessor.tasks"].purge_expired = retention.register(app, huey)
+    tasks = reports.register(app, huey)
+    for name, task in checkins.register(app, huey).items():  # the check-ins' daily run, the retries
+        setattr(tasks, name, task)
+    tasks.advisor_digest = digest.register(app, huey)  # the advisors' daily digest
+    tasks.purge_expired = retention.register(app, huey)  # the retention periods, nightly
+    app.extensions["assessor.tasks"] = tasks
 
 
 def queue(app: Flask | None = None) -> Huey:

@@ -140,3 +140,20 @@ def heavy_counters(db: Database, pair_failures: int, address_failures: int, sinc
         "select kind, email, address, failures, last_failed_at from login_throttles "
         "where last_failed_at >= ? and failures >= (case kind when 'pair' then ? else ? end) "
         "order by last_failed_at desc limit ?", [since, pair_failures, address_failures, limit]).fetchall())
+
+
+# -- the daily digest of the companies to get back to (issue 15) ---------------------------------
+
+DIGEST_LANGUAGES = ("fr", "en")
+
+
+def set_digest(db: Database, advisor_id: int, wanted: bool, lang: str) -> None:
+    """Record whether an advisor wants the daily e-mail digest, and in which language."""
+    if lang not in DIGEST_LANGUAGES:
+        raise ValueError(f"unknown digest language {lang!r}")
+    db.execute("update advisors set digest = ?, digest_lang = ? where id = ?", [int(bool(wanted)), lang, advisor_id])
+
+
+def digest_advisors(db: Database) -> list[dict[str, Any]]:
+    """Return the active advisors who asked for the daily digest."""
+    return [_decode(row) for row in db.query("select * from advisors where active = 1 and digest = 1 order by id")]

@@ -119,15 +119,16 @@ def submit(db: Database, assessment_id: int, summary: dict[str, Any], scoring_ve
 
 
 def delete(db: Database, assessment_id: int) -> bool:
-    """Erase an assessment with its answers and the advisors' notes on it; return False if it was
-    already gone. The statistics triggers take it out of the figures."""
+    """Erase an assessment with its answers, its check-ins and the advisors' notes on it; return
+    False if it was already gone. The statistics triggers take it out of the figures."""
     with write_transaction(db):
         return delete_where(db, "id = ?", [assessment_id]) > 0
 
 
 def delete_where(db: Database, condition: str, params: list[Any]) -> int:
     """Delete the assessments matching ``condition`` (SQL over ``assessments``, our own constant
-    text) with their answers and notes; return how many went. Call inside a write transaction.
+    text) with their answers, notes and check-ins; return how many went. Call inside a write
+    transaction.
 
     A follow-up diagnostic that pointed to a deleted one stays, without the link (``previous_id``
     is a foreign key within the table, so links are cut before any row goes).
@@ -138,6 +139,9 @@ def delete_where(db: Database, condition: str, params: list[Any]) -> int:
         db.execute(f"update assessments set previous_id = null where previous_id in ({selected})", params)
         db.execute(f"delete from answers where assessment_id in ({selected})", params)
         db.execute(f"delete from notes where assessment_id in ({selected})", params)
+        from . import checkins  # its consent, check-ins and messages (issue 15)
+
+        checkins.delete_selected(db, selected, params)
         db.execute(f"delete from assessments where {condition}", params)
     return count
 

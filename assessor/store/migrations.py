@@ -395,3 +395,69 @@ def m011_stats_per_questionnaire_version(db: Database) -> None:
     _m002_create_stats_tables(db, _M011_KEY)
     _m002_create_stats_triggers(db, _M011_KEY)
     _m002_rebuild_stats(db, _M011_KEY)
+
+
+# -- follow-through: check-ins (appended, issue 15) ---------------------------------------------
+
+
+@migrations()
+def m012_checkins(db: Database) -> None:
+    """Check-ins the company asked for at +3 and +6 months, what it says it did, and the outbox.
+
+    ``checkin_subscriptions``: one per diagnostic, the consent with its date and its withdrawal;
+    ``unsubscribe_token_hash`` opens the one-click withdrawal of every message (the hash only).
+    ``checkins``: one per diagnostic and step (months after validation), created when it falls due,
+    with its own private link (``token_hash``), distinct from the results link.
+    ``checkin_items``: the company's status for each action of its plan (``kind`` 'action', ``ref``
+    the plan item's question id) and each recommended programme (``kind`` 'programme', ``ref`` the
+    catalogue entry id).
+    ``outbox``: every message to send, keyed (``key`` unique, e.g. ``checkin:<assessment>:<step>``)
+    and written in the transaction that decides to send it, so that nothing is sent twice; a send
+    takes a row (``claimed_at``), counts its ``attempts`` and records ``sent_at`` or ``last_error``;
+    ``cancelled_at``: not to be sent any more (the company withdrew before it went).
+    """
+    db.execute("""create table checkin_subscriptions (
+        assessment_id integer primary key references assessments(id),
+        email text not null, lang text not null default 'fr',
+        consented_at text not null, withdrawn_at text,
+        unsubscribe_token_hash text not null unique)""")
+    db.execute("""create table checkins (
+        id integer primary key autoincrement,
+        assessment_id integer not null references assessments(id),
+        step integer not null, due_on text not null,
+        token_hash text not null unique,
+        created_at text not null, opened_at text, updated_at text, submitted_at text,
+        wants_contact integer not null default 0, comment text,
+        unique (assessment_id, step))""")
+    db.execute("""create table checkin_items (
+        checkin_id integer not null references checkins(id),
+        kind text not null check (kind in ('action', 'programme')),
+        ref text not null, status text not null, updated_at text,
+        primary key (checkin_id, kind, ref))""")
+    db.execute("""create table outbox (
+        id integer primary key autoincrement,
+        key text not null unique, kind text not null,
+        assessment_id integer references assessments(id),
+        to_addr text not null, lang text not null default 'fr', payload text,
+        created_at text not null, claimed_at text, sent_at text, cancelled_at text,
+        attempts integer not null default 0, last_error text, next_attempt_at text)""")
+    db.execute("create index idx_outbox_pending on outbox (next_attempt_at) "
+               "where sent_at is null and cancelled_at is null")
+    db.execute("create index idx_outbox_assessment on outbox (assessment_id)")
+    db.execute("create index idx_checkins_wants_contact on checkins (assessment_id) where wants_contact = 1")
+# -- follow-through, the advisor's side (appended, issue 15) --------------------------------------
+
+
+@migrations()
+def m013_advisor_digest(db: Database) -> None:
+    """An advisor may ask for a daily e-mail of the companies to get back to, in French or English
+    (``digest``: 1 when asked; ``digest_lang``); and the file remembers when its follow-up status last
+    changed (``followup_changed_at``), so that a check-in asking for contact after it puts the company
+    back on the « À relancer » list."""
+    advisors = db["advisors"].columns_dict
+    if "digest" not in advisors:
+        db["advisors"].add_column("digest", int, not_null_default=0)
+    if "digest_lang" not in advisors:
+        db["advisors"].add_column("digest_lang", str, not_null_default="fr")
+    if "followup_changed_at" not in db["assessments"].columns_dict:
+        db["assessments"].add_column("followup_changed_at", str)

@@ -60,6 +60,41 @@ def visible(db: Database, scope: Scope, assessment_id: int) -> dict[str, Any] | 
     return rows[0] if rows and scope.allows(rows[0]) else None
 
 
+# « À relancer »: a company that agreed to be contacted and whose file still says "nouveau" is due
+# a reminder 9, 21 and 45 days after its validation (the days of the service's time zone): the
+# step shown is the latest one reached. A company whose latest check-in asks to be contacted is
+# on the list too ('contact'), until the advisor changes its follow-up status after that check-in.
+REMIND_DAYS = (45, 21, 9)
+REMIND_STEPS = ("contact", *(f"J+{days}" for days in REMIND_DAYS))
+
+
+def remind_step_sql(as_of: dt.date, tz: ZoneInfo, alias: str = "a") -> tuple[str, list[Any]]:
+    """Return an SQL expression over ``alias`` giving why the company is to get back to on the day
+    ``as_of`` ('contact', 'J+45', 'J+21', 'J+9'), or NULL, with its parameters.
+
+    Validated on the day D, a company is due at J+9 from the day D + 9: validated before the
+    start of the day ``as_of`` - 8.
+    """
+    wants_contact = (
+        f"exists (select 1 from checkins as c where c.assessment_id = {alias}.id and c.wants_contact = 1 "
+        f"and c.updated_at is not null and c.step = (select max(d.step) from checkins as d "
+        f"where d.assessment_id = {alias}.id and d.updated_at is not null) "
+        f"and ({alias}.followup_changed_at is null or {alias}.followup_changed_at <= c.updated_at))")
+    due = f"{alias}.status = 'submitted' and {alias}.consent_contact = 1 and {alias}.followup_status = 'nouveau'"
+    cases, params = [f"when {alias}.status = 'submitted' and {wants_contact} then 'contact'"], []
+    for days in REMIND_DAYS:
+        cases.append(f"when {due} and {alias}.submitted_at < ? then 'J+{days}'")
+        params.append(clock.day_start(as_of - dt.timedelta(days=days - 1), tz))
+    return f"case {' '.join(cases)} end", params
+
+
+def remind_count(db: Database, scope: Scope, filters: Filters) -> int:
+    """Return how many companies of the list are to get back to (capped like the list's count)."""
+    where, params = dataclasses.replace(filters, remind=True).sql(scope)
+    return db.execute(f"select count(*) from (select 1 from assessments as a where {where} limit ?)",
+                      [*params, COUNT_CAP + 1]).fetchone()[0]
+
+
 SORTS = {
     "date": "a.submitted_at", "created": "a.created_at", "company": "a.company_name collate nocase",
     "score": "a.overall", "region": "a.region",
@@ -86,10 +121,16 @@ class Filters:
     sort: str = "date"
     descending: bool = True
     mine: bool = False  # assigned to the signed-in advisor
+    remind: bool = False  # only the companies to get back to ("À relancer"), as of ``as_of``
+    as_of: dt.date | None = None  # the day of the reminders (today in ``tz`` when None)
 
     def sql(self, scope: Scope) -> tuple[str, list[Any]]:
         where, params = scope.sql("a")
         clauses, values = [where], list(params)
+        if self.remind:
+            step, step_params = remind_step_sql(self.as_of or clock.today(self.tz), self.tz)
+            clauses.append(f"({step}) is not null")
+            values.extend(step_params)
         for column in ("region", "audience", "size_band", "sector", "level", "followup_status", "mode"):
             value = getattr(self, column)
             if value:
@@ -143,10 +184,12 @@ def search(db: Database, scope: Scope, filters: Filters, page: int = 1, per_page
     counting up to COUNT_CAP is enough to say "1 000 et plus".
     """
     where, params = filters.sql(scope)
+    step, step_params = remind_step_sql(filters.as_of or clock.today(filters.tz), filters.tz)
     page = max(1, page)
-    rows = [dict(zip((c.split(".")[1] for c in LIST_COLUMNS.split(", ")), row)) for row in db.execute(
-        f"select {LIST_COLUMNS} from assessments as a where {where} order by {filters.order_by()} "
-        f"limit ? offset ?", [*params, per_page + 1, (page - 1) * per_page]).fetchall()]
+    keys = [c.split(".")[1] for c in LIST_COLUMNS.split(", ")] + ["remind_step"]
+    rows = [dict(zip(keys, row)) for row in db.execute(
+        f"select {LIST_COLUMNS}, {step} from assessments as a where {where} order by {filters.order_by()} "
+        f"limit ? offset ?", [*step_params, *params, per_page + 1, (page - 1) * per_page]).fetchall()]
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     total = db.execute(f"select count(*) from (select 1 from assessments as a where {where} limit ?)",
@@ -177,10 +220,19 @@ EXPORT_COLUMNS = ("id", "created_at", "submitted_at", "company_name", "region", 
                   "agents_band")
 
 
+# The export ends with the company's latest answered check-in (issue 15): its step (months), the
+# day it was saved, whether it asks for contact, and its statuses as "kind:status" separated by commas.
+_LATEST_CHECKIN = ("select c.id from checkins as c where c.assessment_id = a.id and c.updated_at is not null "
+                   "order by c.step desc limit 1")
+_LATEST_CHECKIN_COLUMNS = ("lc.step, lc.updated_at, lc.wants_contact, (select group_concat(i.kind || ':' || "
+                           "i.status) from checkin_items as i where i.checkin_id = lc.id)")
+
+
 def export_rows(db: Database, scope: Scope, filters: Filters, batch: int = 500) -> Iterator[tuple]:
     """Yield the rows of the CSV export one by one, fetched from one cursor in batches."""
     where, params = filters.sql(scope)
-    cursor = db.execute(f"select {', '.join('a.' + c for c in EXPORT_COLUMNS)} from assessments as a "
+    cursor = db.execute(f"select {', '.join('a.' + c for c in EXPORT_COLUMNS)}, {_LATEST_CHECKIN_COLUMNS} "
+                        f"from assessments as a left join checkins as lc on lc.id = ({_LATEST_CHECKIN}) "
                         f"where {where} order by {filters.order_by()}", params)
     try:
         while True:
@@ -216,8 +268,9 @@ def add_note(db: Database, assessment_id: int, author_id: int, body: str) -> int
 def set_followup(db: Database, assessment_id: int, status: str, assigned_advisor_id: int | None) -> None:
     if status not in FOLLOWUP_STATUSES:
         raise ValueError(f"unknown follow-up status {status!r}")
-    db.execute("update assessments set followup_status = ?, assigned_advisor_id = ? where id = ?",
-               [status, assigned_advisor_id, assessment_id])
+    db.execute("update assessments set followup_changed_at = case when followup_status is ? "
+               "then followup_changed_at else ? end, followup_status = ?, assigned_advisor_id = ? where id = ?",
+               [status, now_iso(), status, assigned_advisor_id, assessment_id])
 
 
 def assignable_advisors(db: Database, region: str | None, current: int | None = None) -> list[dict[str, Any]]:

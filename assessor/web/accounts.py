@@ -70,7 +70,11 @@ def accounts():
                                    password=password, created=True)
     status = 422 if form.errors else 200
     advisors = accounts_store.list_advisors(db)
+    from ..store import checkins
+
+    max_attempts = int(current_app.config["MAIL_MAX_ATTEMPTS"])
     return render_template("advisor/accounts.html", form=form, advisors=advisors,
+                           failed_messages=checkins.failed(db, max_attempts), max_attempts=max_attempts,
                            **_refused_logins(db, {a["email"] for a in advisors})), status
 
 
@@ -120,7 +124,7 @@ def account(advisor_id: int):
             flash(_("Vous ne pouvez pas retirer votre propre rôle d'administrateur ni désactiver votre compte."),
                   "error")
         else:
-            accounts_store.update_advisor(db, advisor_id, name=form.name.data, regions=form.regions.data,
+            accounts_store.update_advisor(db, advisor_id, name=form.name.data, regions=form.regions.data or (),
                                  is_admin=form.is_admin.data, active=form.active.data)
             flash(_("Compte mis à jour."), "success")
             return redirect(url_for("accounts.account", advisor_id=advisor_id))

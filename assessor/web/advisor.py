@@ -23,6 +23,7 @@ from .forms import ProfileForm, QueryForm, clean_text, special_labels, table_cho
 from ..domain.questionnaire import DONT_KNOW, Questionnaire, is_visible
 from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from ..store import workspace
+from ..store import checkins as checkins_store
 from ..store import assessments as store
 from .content import current_questionnaire, questionnaire_for, questionnaires
 from .language import lang
@@ -34,6 +35,11 @@ bp = Blueprint("advisor", __name__, url_prefix="/conseiller")
 FOLLOWUP_LABELS = {
     "nouveau": _l("Nouveau"), "contacté": _l("Contacté"), "en accompagnement": _l("En accompagnement"),
     "clos": _l("Clos"),
+}
+# Why a company is on the « À relancer » list (workspace.remind_step_sql).
+REMIND_LABELS = {
+    "contact": _l("Demande à être recontactée"), "J+9": _l("À relancer : J+9"),
+    "J+21": _l("À relancer : J+21"), "J+45": _l("À relancer : J+45"),
 }
 MODE_LABELS = {"self": _l("En autonomie"), "interview": _l("Entretien")}
 STATE_LABELS = {"submitted": _l("Validé"), "draft": _l("En cours")}
@@ -75,6 +81,7 @@ class FilterForm(QueryForm):
     date_to = DateField(_l("Validé jusqu'au"), validators=[Optional(), _sensible_day])
     mine = BooleanField(_l("Seulement les diagnostics qui me sont attribués"))
     demo = BooleanField(_l("Inclure les données de démonstration"))
+    remind = BooleanField(_l("Seulement les entreprises à relancer"))
     sort = SelectField(_l("Trier par"), validators=[Optional()])
     order = SelectField(_l("Ordre"), validators=[Optional()])
 
@@ -107,7 +114,8 @@ class FilterForm(QueryForm):
             followup_status=ok(self.status), state=ok(self.state), mode=ok(self.mode),
             date_from=ok(self.date_from), date_to=ok(self.date_to), tz=settings.zone(), include_demo=bool(self.demo.data),
             search=(ok(self.q) or "").strip() or None, sort=ok(self.sort) or "date",
-            descending=(self.order.data or "desc") != "asc", mine=bool(self.mine.data))
+            descending=(self.order.data or "desc") != "asc", mine=bool(self.mine.data),
+            remind=bool(self.remind.data))
 
 
 def _scope() -> workspace.Scope:
@@ -135,8 +143,11 @@ def _render_list(form: FilterForm, status: int = 200):
     db, filters = get_db(), form.filters()
     page = workspace.search(db, _scope(), filters, page_number)
     args = {k: v for k, v in request.args.items() if k != "page"}
+    all_args = {k: v for k, v in args.items() if k != "remind"}
     return render_template(
         "advisor/index.html", form=form, page=page, args=args, count_cap=workspace.COUNT_CAP,
+        remind_count=workspace.remind_count(db, _scope(), filters), remind_labels=REMIND_LABELS,
+        all_url=url_for("advisor.index", **all_args), remind_url=url_for("advisor.index", **(all_args | {"remind": "y"})),
         hidden_demo=workspace.hidden_demo_count(db, _scope(), filters),
         with_demo_url=url_for("advisor.index", **(args | {"demo": "y"})),
         followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
@@ -170,6 +181,32 @@ class FollowupForm(FlaskForm):
         self.status.choices = [(k, str(v)) for k, v in FOLLOWUP_LABELS.items()]
         self.assigned.choices = [(0, str(_l("— Personne —")))] + [
             (a["id"], a["name"] or a["email"]) for a in advisors]
+
+
+# What the company says in its check-ins (store.checkins.STATUSES), as the file counts them.
+CHECKIN_STATUS_LABELS = {
+    "action": {"pas_commencee": _l("pas commencée"), "en_cours": _l("en cours"), "faite": _l("faite"),
+               "abandonnee": _l("abandonnée")},
+    "programme": {"pas_contacte": _l("pas contacté"), "contacte": _l("contacté"),
+                  "candidature": _l("candidature déposée"), "obtenu": _l("obtenu"), "refuse": _l("refusé")},
+}
+
+
+def status_counts(items: dict[tuple[str, str], str], kind: str) -> list[tuple[str, int]]:
+    """Return, for one kind of a check-in's items, (status label, how many) in the statuses' order."""
+    counts = [(str(label), sum(1 for (k, _ref), s in items.items() if k == kind and s == status))
+              for status, label in CHECKIN_STATUS_LABELS[kind].items()]
+    return [(label, n) for label, n in counts if n]
+
+
+def _checkins(db, chain: list[dict[str, Any]], assessment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the check-ins of the company's diagnostics (this one, or its visible chain), by date."""
+    rows = []
+    for diagnostic in chain or [assessment]:
+        for row in checkins_store.of_assessment(db, diagnostic["id"]):
+            rows.append(row | {"diagnostic_id": diagnostic["id"], "actions": status_counts(row["items"], "action"),
+                               "programmes": status_counts(row["items"], "programme")})
+    return sorted(rows, key=lambda r: (r["due_on"], r["id"]))
 
 
 def _visible_or_404(assessment_id: int) -> dict[str, Any]:
@@ -220,7 +257,7 @@ def _render_detail(assessment: dict[str, Any], note_form: NoteForm | None = None
         "advisor/detail.html", **context, sections=_answer_rows(questionnaire, answers),
         notes=workspace.notes(db, assessment["id"]), note_form=note_form or NoteForm(),
         followup_form=followup_form, restart_form=EmptyForm(), chain=chain if len(chain) > 1 else [],
-        creator=creator, followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
+        creator=creator, checkins=_checkins(db, chain, assessment), followup_labels=FOLLOWUP_LABELS, mode_labels=MODE_LABELS, state_labels=STATE_LABELS,
         level_label=_level_label, scoring_version=scoring.SCORING_VERSION), status
 
 

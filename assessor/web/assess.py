@@ -221,10 +221,23 @@ def results(token: str):
     assessment, questionnaire = _load(token)
     if assessment["status"] != "submitted":
         return redirect(url_for("assess.review", token=token))
-    inputs = results_view.load(get_db(), assessment, questionnaire)
-    context = results_view.context(results_view.diagnose(get_db(), assessment, questionnaire, lang(), inputs=inputs))
-    # In this language (after a switch, or a follow-up's validation), the report is rendered meanwhile.
-    reports.prepare_quietly(assessment, questionnaire, lang(), inputs)
+    return render_results(token, assessment, questionnaire, prepare=True)
+
+
+def render_results(token: str, assessment: dict, questionnaire: Questionnaire | None = None,
+                   checkin_form=None, prepare: bool = False) -> str:
+    """The results page of a submitted assessment; ``checkin_form``: the check-ins' form to show
+    again with its errors; ``prepare``: queue the report in this language (from the diagnosis the
+    page loaded: one load)."""
+    from .checkins import results_context
+
+    db = get_db()
+    questionnaire = questionnaire or questionnaire_for(assessment)
+    inputs = results_view.load(db, assessment, questionnaire)
+    diagnosis = results_view.diagnose(db, assessment, questionnaire, lang(), inputs=inputs)
+    if prepare:  # after a language switch or a follow-up's validation, the report is rendered meanwhile
+        reports.prepare_quietly(assessment, questionnaire, lang(), inputs)
+    context = results_view.context(diagnosis) | results_context(db, assessment, diagnosis, checkin_form)
     return render_template("results.html", token=token, **context)
 
 
@@ -246,7 +259,10 @@ def _export(token: str) -> tuple[dict, str]:
     result = None
     if assessment["status"] == "submitted":  # the figures stored at validation, as on every page
         result = shown_result(questionnaire, assessment, answers)[0]
-    return export_data(assessment, questionnaire, answers, result, lang()), f"diagnostic-ia-{assessment['id']}"
+    from ..store import checkins
+
+    data = export_data(assessment, questionnaire, answers, result, lang(), checkins.export(get_db(), assessment["id"]))
+    return data, f"diagnostic-ia-{assessment['id']}"
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:

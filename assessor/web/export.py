@@ -1,6 +1,7 @@
 """The advisor's CSV export, streamed, in Paris time, safe for spreadsheets."""
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import functools
@@ -19,7 +20,8 @@ from ..domain.referential import AGENT_BANDS, POPULATION_BANDS, PUBLIC_KINDS, RE
 from ..store import workspace
 from .content import current_questionnaire, questionnaires
 from .language import lang
-from .advisor import FOLLOWUP_LABELS, MODE_LABELS, STATE_LABELS, _filter_form, _level_label, _render_list, _scope
+from .advisor import (CHECKIN_STATUS_LABELS, FOLLOWUP_LABELS, MODE_LABELS, STATE_LABELS, _filter_form, _level_label,
+                      _render_list, _scope)
 from .. import config as settings
 
 bp = Blueprint("export", __name__, url_prefix="/conseiller")
@@ -69,7 +71,8 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
         _("Effectif"), _("Secteur (NAF)"), _("État"), _("Suivi"), _("Mode"), _("Score global"), _("Niveau"),
         _("Niveau plancher"), _("Indice de confiance (%)"), _("Démonstration"),
         "audience", _("Nature de la collectivité"), _("Population"), _("Agents"),
-        *[_("Score %(dimension)s", dimension=title) for _id, title in dimensions])])
+        *[_("Score %(dimension)s", dimension=title) for _id, title in dimensions],
+        *checkin_headers())])
     yield "\ufeff" + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
@@ -91,7 +94,7 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
     try:
         for number, (assessment_id, created_at, submitted_at, company, region, department, size, sector, status,
                      followup, mode, overall, level, floor_level, confidence, scores, is_demo, audience, kind,
-                     population, agents_band) in enumerate(rows, 1):
+                     population, agents_band, step, checked_in_at, wants_contact, statuses) in enumerate(rows, 1):
             for key in (level, floor_level):
                 if key not in levels:
                     levels[key] = _level_label(key)
@@ -104,7 +107,8 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
                 + [yes_no[bool(is_demo)]]
                 + [csv_cell(v) for v in (audience or "company", kinds.get(kind, kind),
                                          populations.get(population, population), agents.get(agents_band, agents_band))]
-                + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids])
+                + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids]
+                + checkin_cells(step, local_time(checked_in_at), wants_contact, statuses, yes_no))
             written = number
             if number % chunk == 0:
                 yield buffer.getvalue()
@@ -115,6 +119,26 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
         current_app.logger.exception("CSV export interrupted after %d rows", written)
         writer.writerow([csv_cell(incomplete_export_line())])
     yield buffer.getvalue()
+
+
+def checkin_headers() -> list[str]:
+    """The headers of the latest check-in's columns: its step and day, then how many actions and
+    programmes the company gave each status, then whether it asks to be contacted."""
+    return [_("Dernier point d'étape (mois)"), _("Point d'étape répondu le"),
+            *[_("Actions : %(status)s", status=label) for label in CHECKIN_STATUS_LABELS["action"].values()],
+            *[_("Programmes : %(status)s", status=label) for label in CHECKIN_STATUS_LABELS["programme"].values()],
+            _("Souhaite être recontactée")]
+
+
+def checkin_cells(step: int | None, day: str | None, wants_contact: int | None, statuses: str | None,
+                  yes_no: dict[bool, str]) -> list[str]:
+    """The cells of the latest check-in (empty when the company answered none)."""
+    if step is None:
+        return [""] * (3 + sum(len(v) for v in CHECKIN_STATUS_LABELS.values()))
+    counts = collections.Counter((statuses or "").split(","))
+    return ([csv_cell(step), csv_cell(day)]
+            + [csv_cell(counts.get(f"{kind}:{status}", 0)) for kind, labels in CHECKIN_STATUS_LABELS.items()
+               for status in labels] + [yes_no[bool(wants_contact)]])
 
 
 def incomplete_export_line() -> str:

@@ -283,3 +283,15 @@ def form_data_from_answers(dimension: Dimension, answers: dict[str, Any]) -> dic
             value = [value]
         data[field_name(question.id)] = value
     return data
+
+
+class CheckinSubscribeForm(FlaskForm):
+    """Ask for the check-ins (issue 15): the address they go to, prefilled from the profile."""
+
+    email = StringField(
+        _l("Votre adresse e-mail"),
+        validators=[InputRequired(_l("Indiquez l'adresse e-mail où recevoir les points d'étape.")),
+                    Length(max=254, message=_l("L'adresse e-mail est trop longue.")),
+                    Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
+                          check_deliverability=False)],
+        filters=[clean_line], render_kw={"maxlength": 254, "autocomplete": "email"})

@@ -1,6 +1,7 @@
 """Logs never carry a private link: a token is written as its first 4 characters and "…".
 
-A private link (``/a/<token>``) is a company's only key to its diagnostic. The same redaction is
+A private link (``/a/<token>``, and a check-in's ``/p/<token>`` and ``/desinscription/<token>``) is a
+company's only key to its diagnostic. The same redaction is
 applied by the Flask and werkzeug loggers (installed by :func:`init_app`) and by gunicorn's access
 and error logs (``gunicorn.conf.py``).
 """
@@ -13,7 +14,8 @@ from flask import Flask
 
 KEPT = 4
 # A private-link segment, in a path, a full URL (Referer) or a query string (plain or %-encoded).
-_PRIVATE_LINK = re.compile(r"((?:/|%2[Ff])a(?:/|%2[Ff]))([A-Za-z0-9_-]{" + str(KEPT) + r"})[A-Za-z0-9_-]+")
+_PRIVATE_LINK = re.compile(r"((?:/|%2[Ff])(?:a|p|desinscription)(?:/|%2[Ff]))([A-Za-z0-9_-]{" + str(KEPT)
+                           + r"})[A-Za-z0-9_-]+")
 # Anything shaped like a token wherever it appears (secrets.token_urlsafe(32) gives 43 characters
 # of base64), so that a private link of another route, or a token pasted into a query string or a
 # Referer, is not written either. Mixed case tells it from a long snake_case name in a traceback.

@@ -44,8 +44,9 @@ def _level(questionnaire: Questionnaire, level_id: str | None, lang: str) -> dic
 
 
 def export_data(assessment: dict[str, Any], questionnaire: Questionnaire, answers: dict[str, Any],
-                result: Result | None, lang: str) -> dict[str, Any]:
-    """Return everything the company gave and got, in its language; ``result`` is None for a draft.
+                result: Result | None, lang: str, checkins: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return everything the company gave and got, in its language; ``result`` is None for a draft;
+    ``checkins``: its consent to check-ins, its check-ins and their messages (store.checkins.export).
 
     Dates are ISO 8601 in UTC, as stored.
     """
@@ -105,7 +106,20 @@ def export_data(assessment: dict[str, Any], questionnaire: Questionnaire, answer
         "profile": profile,
         "answers": questions,
         "results": results,
+        "checkins": _checkins_words(checkins),
     }
+
+
+def _checkins_words(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The check-ins with each status in words beside its code."""
+    if not data:
+        return data
+    from .checkins import LABELS
+
+    for checkin in data["checkins"]:
+        for item in checkin["items"]:
+            item["label"] = str(LABELS[item["kind"]].get(item["status"], item["status"]))
+    return data
 
 
 def as_json(data: dict[str, Any]) -> str:
@@ -143,4 +157,18 @@ def as_csv(data: dict[str, Any]) -> str:
             info["created_at"], info["submitted_at"], row["dimension"], row["question_id"], row["question"],
             row["value"], row["answer"], scores.get(row["dimension_id"]), results.get("overall"), level,
             confidence * 100 if confidence is not None else None)])
+    kinds = {"action": _("Action du plan"), "programme": _("Programme recommandé")}
+    for checkin in (data.get("checkins") or {}).get("checkins", []):
+        theme = _("Point d'étape à %(months)d mois", months=checkin["step_months"])
+        rows = [(f"{item['kind']}:{item['ref']}", kinds[item["kind"]], item["status"], item["label"])
+                for item in checkin["items"]]
+        rows.append(("comment", _("Commentaire"), checkin["comment"], checkin["comment"]))
+        rows.append(("wants_contact", _("Je souhaite être recontacté(e) par un conseiller."),
+                     int(checkin["wants_contact"]), _("oui") if checkin["wants_contact"] else _("non")))
+        for ref, question, value, words in rows:
+            writer.writerow([_cell(v) for v in (
+                info["number"], questionnaire["title"], questionnaire["version"],
+                _("validé") if info["status"] == "submitted" else _("en cours"),
+                info["created_at"], info["submitted_at"], theme, ref, question, value, words,
+                None, None, None, None)])
     return "\ufeff" + buffer.getvalue()

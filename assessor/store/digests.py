@@ -1,0 +1,27 @@
+"""The advisors' daily digest in the outbox (issue 15): one row per advisor and day, whose unique
+key (``digest:<advisor>:<day>``) makes a second run of the day, or a second worker, send nothing."""
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from .assessments import now_iso
+from .db import write_transaction
+
+KIND = "digest"
+
+
+def enqueue(db: Database, key: str, to: str, lang: str, count: int) -> int:
+    """Write the digest's outbox row unless it is there already; return its id either way."""
+    with write_transaction(db):
+        db.execute("insert into outbox (key, kind, assessment_id, to_addr, lang, payload, created_at) "
+                   "values (?, ?, null, ?, ?, ?, ?) on conflict (key) do nothing",
+                   [key, KIND, to, lang, json.dumps({"companies": count}), now_iso()])
+        return db.execute("select id from outbox where key = ?", [key]).fetchone()[0]
+
+
+def sent(db: Database, outbox_id: int) -> bool:
+    """Whether an outbox row has gone (else it waits for a retry, or another sender has it)."""
+    row = db.execute("select sent_at from outbox where id = ?", [outbox_id]).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,103 @@
+"""The observatory's impact page (issue 15): what the diagnostics led to, by region, size and sector.
+
+A funnel (diagnosed → an action started → a programme contacted → an application → a programme
+obtained) and the maturity gain between a company's first diagnostic and its follow-up, accompanied
+companies against the others. The small-cell rule: no figure from fewer than 5 companies
+(``impact.SMALL_CELL``), no comparison with fewer than 10 in a group (``impact.COMPARE_MIN``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from ..domain import i18n
+from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
+from ..store import impact
+from ..store.db import get_db
+from .forms import QueryForm
+from .language import lang
+
+bp = Blueprint("impact", __name__, url_prefix="/conseiller")
+
+STAGE_LABELS = {
+    "diagnosed": _l("Diagnostiquées"), "started": _l("Au moins une action commencée"),
+    "contacted": _l("Programme contacté"), "applied": _l("Candidature déposée"), "obtained": _l("Programme obtenu"),
+}
+
+
+class ImpactForm(QueryForm):
+    region = SelectField(_l("Périmètre"), validators=[Optional()])
+    demo = BooleanField(_l("Inclure les données de démonstration"))
+
+
+def funnel_rows(found: dict[str, impact.Funnel], labels: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """One row per category: each stage's count (None below the small-cell threshold) and its share
+    of the diagnosed companies (None when either is hidden). Categories without any company go."""
+    rows = []
+    for key, label in labels:
+        row = found.get(key)
+        if row is None:
+            continue
+        diagnosed = impact.shown(row.diagnosed)
+        stages = []
+        for name in impact.STAGES:
+            count = impact.shown(row.stage(name))
+            share = int(100 * count / diagnosed + 0.5) if count is not None and diagnosed else None  # 62.5 → 63
+            stages.append({"name": name, "count": count, "share": share})
+        rows.append({"key": key, "label": label, "stages": stages})
+    return rows
+
+
+def gain_rows(found: dict[str, impact.Gain], labels: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """One row per category: each group's companies and average gain (hidden below 5), and the
+    difference only when both groups have 10 companies."""
+    rows = []
+    for key, label in labels:
+        gain = found.get(key)
+        if gain is None:
+            continue
+        with_, alone = impact.average(gain.accompanied), impact.average(gain.alone)
+        rows.append({"key": key, "label": label,
+                     "accompanied": impact.shown(gain.accompanied[0]), "accompanied_gain": with_,
+                     "alone": impact.shown(gain.alone[0]), "alone_gain": alone,
+                     "difference": round(with_ - alone, 1) if impact.comparable(gain) else None})
+    return rows
+
+
+@bp.route("/observatoire/impact")
+@login_required
+def index():
+    language = lang()
+    allowed = list(REGIONS) if current_user.is_admin else list(current_user.regions)
+    form = ImpactForm(request.args)
+    everything = _("Toute la France") if current_user.is_admin else _("Toutes mes régions")
+    form.region.choices = [SelectChoice("", everything)] + [
+        SelectChoice(code, i18n.label(REGIONS, code, language)) for code in allowed]
+    form.validate()
+    region = form.region.data if form.region.data in allowed else None
+    selection = [region] if region else (None if current_user.is_admin else allowed)
+    include_demo = bool(form.demo.data)
+    db = get_db()
+    funnels = impact.funnel(db, selection, include_demo)
+    gains = impact.gains(db, selection, include_demo)
+    labels = {
+        "region": [(code, i18n.label(REGIONS, code, language)) for code in (selection or list(REGIONS))],
+        "size_band": [(code, i18n.label(SIZE_BANDS, code, language)) for code in SIZE_BANDS],
+        "sector": [(code, f"{code} – {i18n.label(NAF_SECTIONS, code, language)}") for code in NAF_SECTIONS],
+    }
+    total = [("", _("Ensemble"))]
+    breakdowns = [("region", _("Par région")), ("size_band", _("Par effectif")), ("sector", _("Par secteur"))]
+    return render_template(
+        "advisor/impact.html", form=form, include_demo=include_demo, stage_labels=STAGE_LABELS,
+        small_cell=impact.SMALL_CELL, compare_min=impact.COMPARE_MIN, breakdowns=breakdowns,
+        funnel_total=funnel_rows(funnels["all"], total), gain_total=gain_rows(gains["all"], total),
+        funnel_by={kind: funnel_rows(funnels[kind], labels[kind]) for kind, _title in breakdowns},
+        gain_by={kind: gain_rows(gains[kind], labels[kind]) for kind, _title in breakdowns},
+        selection_label=next(str(c.label) for c in form.region.choices if c.value == (region or "")))
