@@ -242,3 +242,12 @@ def test_the_file_names_the_weakest_dimension_beside_the_floor_level(app, hdf):
     html = hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)
     floor = re.search(r'<div class="big-figure figure-floor">(.*?)</div>', html, re.S).group(1)
     assert "Dimension la plus faible" in floor and weakest.title.get("fr") in html_module.unescape(floor)
+
+
+def test_no_weakest_dimension_is_named_when_all_score_the_same(app, hdf):
+    q = questionnaire(app)
+    assessment_id, token = create_assessment(app, best_answers(q), submit=True)
+    for html in (app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True),
+                 hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)):
+        floor = re.search(r'<div class="big-figure figure-floor">(.*?)</div>', html, re.S).group(1)
+        assert "Dimension la plus faible" not in floor and "Niveau plancher" in floor

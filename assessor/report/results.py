@@ -68,9 +68,17 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
         "recommendations": list(diagnosis.recommendations), "readings": list(diagnosis.readings),
         "previous": baseline, "previous_result": diagnosis.baseline_result,
         "recommendation_groups": recommendation_groups(diagnosis.recommendations),
-        # the floor level's dimension, named beside it (the first of the weakest, as scoring takes it)
-        "weakest": min((d for d in dimensions if d["score"] is not None), key=lambda d: d["score"], default=None),
+        "weakest": weakest(dimensions),
     }
+
+
+def weakest(dimensions) -> Any:
+    """The floor level's dimension, named beside it: the first of the weakest, as scoring takes it;
+    none when every dimension has the same score (there is no weakest to name)."""
+    scored = [d for d in dimensions if d["score"] is not None]
+    if len({round(d["score"]) for d in scored}) < 2:
+        return None
+    return min(scored, key=lambda d: d["score"])
 
 
 def recommendation_groups(recommendations) -> list[tuple[Any, list[Any]]]:
