@@ -107,6 +107,7 @@ def defaults(instance_path: str) -> dict:
         # The private link is mailed at most once in this many seconds per diagnostic, so that the
         # button cannot flood the company's mailbox.
         "RESUME_MAIL_INTERVAL": 60,
+        "RESUME_MAIL_PER_ADDRESS_HOUR": 5,
         # The task queue (jobs/queue.py): Huey on this SQLite file, or on Redis when REDIS_URL is set
         # (render workers on other machines; rendered reports then go through Redis too).
         "QUEUE_DATABASE": os.path.join(instance_path, "queue.sqlite3"),

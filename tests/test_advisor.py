@@ -721,7 +721,7 @@ def test_statistics_tables_follow_every_change(app, db):
     incremental = _stats_snapshot(db)
     stats.rebuild(db)
     assert _stats_snapshot(db) == incremental
-    figures = stats.figures(db, "mini", None, False)
+    figures = stats.figures(db, "mini@1", None, False)
     assert figures.count == db.execute(
         "select count(*) from assessments where status = 'submitted' and consent_stats = 1 "
         "and is_demo = 0").fetchone()[0]
@@ -785,7 +785,7 @@ def test_demo_seed_and_purge(app, db):
     sample = submitted[0]
     result = score(questionnaire(app), store.answers(db, sample["id"]), sample["size_band"])
     assert round(result.overall, 1) == sample["overall"] and result.level == sample["level"]
-    assert stats.figures(db, "mini", None, True).count == sum(r["consent_stats"] for r in submitted)
+    assert stats.figures(db, "mini@1", None, True).count == sum(r["consent_stats"] for r in submitted)
     # Seeding pauses the triggers and adds each batch in one aggregate: same figures as a rebuild.
     before = _stats_snapshot(db)
     stats.rebuild(db)
@@ -834,16 +834,17 @@ def test_migration_builds_statistics_from_existing_assessments(tmp_path):
     for i, (consent, status) in enumerate([(1, "submitted"), (1, "submitted"), (0, "submitted"), (1, "draft")]):
         database["assessments"].insert({
             "token_hash": f"h{i}", "company_name": f"E{i}", "status": status, "consent_stats": consent,
-            "questionnaire_id": "mini", "region": "FR-HDF", "sector": "C", "size_band": "1-9", "level": "exploration",
+            "questionnaire_id": "mini", "questionnaire_version": 1, "region": "FR-HDF", "sector": "C", "size_band": "1-9", "level": "exploration",
             "overall": 30.0 + i, "submitted_at": stamp, "dimension_scores": json.dumps({"strategy": 20.0 + i})})
     migrations.apply(database)
-    figures = stats.figures(database, "mini", None, False)
+    figures = stats.figures(database, "mini@1", None, False)
     assert figures.count == 2 and figures.overall == 30.5
     assert figures.by["month"] == {"2026-03": (2, 61.0)} and figures.dimensions == {"strategy": (2, 41.0)}
     database["assessments"].insert({"token_hash": "h9", "company_name": "E9", "status": "submitted",
-                                    "consent_stats": 1, "questionnaire_id": "mini", "region": "FR-OCC",
+                                    "consent_stats": 1, "questionnaire_id": "mini", "questionnaire_version": 1,
+                                    "region": "FR-OCC",
                                     "overall": 50.0, "submitted_at": stamp})
-    assert stats.figures(database, "mini", None, False).count == 3  # the triggers run from now on
+    assert stats.figures(database, "mini@1", None, False).count == 3  # the triggers run from now on
     database.close()
 
 

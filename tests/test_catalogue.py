@@ -303,3 +303,42 @@ def test_recommend_command_gives_readings_apart(tmp_path, monkeypatch):
     readings = {r["id"] for r in data["readings"]}
     assert readings and all(CATALOGUE.entry(i).is_reading for i in readings)
     assert not readings & {r["id"] for r in data["recommendations"]}
+
+
+# -- audiences and further files ---------------------------------------------------------------------
+
+def test_an_entry_serves_companies_unless_it_says_otherwise():
+    data = mini_data()
+    data["entries"][1]["audiences"] = ["public"]
+    data["entries"][2]["audiences"] = ["company", "public"]
+    catalogue = parse_catalogue(data, MINI_QS)
+    assert [e.audiences for e in catalogue.entries[:3]] == [("company",), ("public",), ("company", "public")]
+    data["entries"][0]["audiences"] = ["citizens"]
+    assert any("entries[national-diag].audiences: unknown code 'citizens'" in p for p in problems_of(data))
+
+
+def test_a_public_only_entry_never_reaches_a_company():
+    data = mini_data()
+    for entry in data["entries"]:
+        entry["audiences"] = ["public"]
+    only_public = parse_catalogue(data, MINI_QS)
+    result = score(MINI, worst_answers(MINI), "10-49")
+    def found(audience):
+        return recommend_entries(MINI, only_public, Profile("FR-HDF", "10-49", "C", audience=audience), result,
+                                 "fr", TODAY)
+    assert found("company") == () and found("public")
+
+
+def test_files_beside_the_catalogue_add_their_entries(tmp_path):
+    shutil.copy(MINI_DIR / "catalogue.yaml", tmp_path / "catalogue.yaml")
+    extra = mini_data()
+    extra["version"] = "2026-12-02"
+    extra["entries"] = [dict(extra["entries"][0], id="public-only", audiences=["public"])]
+    (tmp_path / "catalogue-public.yaml").write_text(yaml.safe_dump(extra, allow_unicode=True), encoding="utf-8")
+    catalogue = load_catalogue(tmp_path / "catalogue.yaml", MINI_QS)
+    assert catalogue.entries[-1].id == "public-only" and catalogue.entry("national-diag") is not None
+    assert catalogue.version.endswith("+2026-12-02")
+    extra["entries"][0]["id"] = "national-diag"
+    (tmp_path / "catalogue-public.yaml").write_text(yaml.safe_dump(extra, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(QuestionnaireError, match=r"catalogue-public.yaml: entries\[national-diag\].id: also defined in catalogue.yaml"):
+        load_catalogue(tmp_path / "catalogue.yaml", MINI_QS)

@@ -3,6 +3,7 @@ notice and retention."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -439,3 +440,20 @@ def test_retention_periods_come_from_the_settings(tmp_path):
     assert result.exit_code == 0, result.output
     assert _ids(app) == set()
     assert f"deleted draft {draft}" in result.output and f"deleted diagnostic {diagnostic}" in result.output
+
+
+def test_the_render_worker_purges_what_is_past_its_retention_every_night(app, caplog):
+    """Nobody has to remember a cron line: the queue's daily task deletes what `retention purge` would."""
+    import logging
+
+    tasks = app.extensions["assessor.tasks"]
+    daily = tasks.purge_expired.task_class()
+    assert daily.validate_datetime(dt.datetime(2026, 12, 2, 3, 20))
+    assert not daily.validate_datetime(dt.datetime(2026, 12, 2, 15, 20))
+    old_draft, _ = _aged(app, created="2020-01-10")
+    old, _ = _aged(app, created="2020-05-02", submitted="2020-05-03")
+    recent, _ = _aged(app, created=dt.date.today().isoformat())
+    with caplog.at_level(logging.INFO):
+        tasks.purge_expired.call_local()
+    assert _ids(app) == {recent}
+    assert "retention: deleted 1 draft(s) and 1 diagnostic(s)" in caplog.text

@@ -104,6 +104,7 @@ SHIPPED_SCHEMAS = {
     "m007_stored_scoring": "e195b350e368aabd",
     "m008_assessment_opco": "13e9d4cbd9f8337f",
     "m009_resume_link_mailed_at": "56362fe34673542d",
+    "m011_stats_per_questionnaire_version": "5197114262e0f5dc",
 }
 
 

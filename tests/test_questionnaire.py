@@ -68,6 +68,9 @@ def test_mini_questionnaire_loads_every_question_type():
     (lambda d: d["dimensions"][0]["questions"][0]["options"][0].update(value="dont_know"),
      "'dont_know' is reserved"),
     (lambda d: d.update(version="two"), "version: invalid version 'two'"),
+    (lambda d: d.update(audience="citizens"), "audience: unknown audience 'citizens' (hint: use company, public)"),
+    (lambda d: d.update(profile=["name", "region", "turnover"]), "profile[2]: unknown profile field 'turnover'"),
+    (lambda d: d.update(profile=["name", "size_band"]), "profile: the profile must ask 'region'"),
     (lambda d: d["changelog"][0].update(version=7), "changelog[0].version: 7 does not match version 1"),
     (lambda d: d["dimensions"][0]["questions"][1]["advice"].pop("no"),
      "questions[strategy.budget].advice.no: missing text"),
@@ -128,3 +131,18 @@ def test_documented_question_types_match_the_registry():
     readme = (ROOT / "questionnaires" / "README.md").read_text(encoding="utf-8")
     for name in QUESTION_TYPES:
         assert f"| `{name}` |" in readme, f"question type {name} is not documented"
+
+
+def test_a_questionnaire_says_whom_it_is_written_for_and_what_its_profile_asks():
+    company = load_questionnaire(MINI)
+    assert company.audience == "company"
+    assert company.profile_fields[:3] == ("name", "size_band", "sector")
+    data = mini_data()
+    data.update(audience="public", profile=["name", "body_kind", "region", "email"])
+    data.pop("targets")  # a public body has no company size band to aim at
+    body = parse_questionnaire(data, "public.yaml")
+    assert (body.audience, body.profile_fields, body.targets) == ("public", ("name", "body_kind", "region", "email"), {})
+    data = mini_data()
+    data.pop("targets")
+    with pytest.raises(QuestionnaireError, match="targets.1-9: missing target"):
+        parse_questionnaire(data, "company.yaml")

@@ -97,6 +97,22 @@ def test_validation_queues_the_report_and_the_link_serves_it_once_rendered(tmp_p
     assert len(renders) == 1 and jobs_queue.queue(app).pending_count() == 0
 
 
+def test_the_results_page_reads_the_diagnosis_once_also_when_it_queues_the_report(tmp_path, renders, monkeypatch):
+    """The page and the report's cache key need the same inputs: one load from the store, not two."""
+    from assessor.store import diagnoses
+
+    app = queued_app(tmp_path)
+    client = app.test_client()
+    _id, token = validated(app, client)
+    loads = []
+    original = diagnoses.load
+    monkeypatch.setattr(diagnoses, "load", lambda *args, **kwargs: loads.append(1) or original(*args, **kwargs))
+    client.post("/langue/en", data={"next": f"/a/{token}/resultats"})
+    assert client.get(f"/a/{token}/resultats").status_code == 200
+    assert len(loads) == 1 and jobs_queue.queue(app).pending_count() == 2  # the English report is queued too
+    assert run_jobs(app) == 2 and client.get(f"/a/{token}/rapport.pdf").status_code == 200
+
+
 def test_the_results_page_in_another_language_queues_that_report(tmp_path, renders):
     app = queued_app(tmp_path)
     client = app.test_client()

@@ -124,6 +124,21 @@ def test_the_link_is_mailed_at_most_once_a_minute(tmp_path, smtp):
     assert len(inbox.messages) == 1
 
 
+def test_nobody_floods_an_address_by_starting_diagnostics_in_its_name(tmp_path, smtp):
+    controller, inbox = smtp
+    app = mail_app(tmp_path, controller.port, RESUME_MAIL_PER_ADDRESS_HOUR=3)
+    client = app.test_client()
+    outcomes = []
+    for i in range(5):
+        _id, token = create_assessment(app, email="Victime@Example.org" if i % 2 else "victime@example.org")
+        outcomes.append(ask_for_the_link(client, f"/a/{token}/enregistre").headers["Location"])
+    assert [o.split("?lien=")[1] for o in outcomes] == ["envoye#lien-de-reprise"] * 3 + ["plus-tard#lien-de-reprise"] * 2
+    assert len(inbox.messages) == 3
+    assert "dans l'heure" in client.get(outcomes[-1]).get_data(as_text=True).replace("’", "'")
+    _id, token = create_assessment(app, email="someone.else@example.org")
+    assert ask_for_the_link(client, f"/a/{token}/enregistre").headers["Location"].endswith("?lien=envoye#lien-de-reprise")
+
+
 def test_a_refusing_server_is_said_in_french_and_the_company_may_try_again(tmp_path, smtp):
     controller, inbox = smtp
     app = mail_app(tmp_path, controller.port)

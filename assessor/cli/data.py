@@ -245,42 +245,27 @@ def retention_group() -> None:
 @with_appcontext
 def retention_purge_command(dry_run: bool, as_of: Any) -> None:
     """Delete drafts untouched for ASSESSOR_RETENTION_DRAFT_DAYS and diagnostics validated more than
-    ASSESSOR_RETENTION_DAYS ago, with their answers, notes and cached PDFs."""
-    import datetime as dt
+    ASSESSOR_RETENTION_DAYS ago, with their answers, notes and cached PDFs (what the render worker
+    also does daily)."""
+    from ..jobs import retention
 
-    from ..store.db import connect
-    from ..jobs.queue import report_cache
-    from ..store import assessments as store
-
-    config = current_app.config
-    today = as_of.date() if as_of else clock.today(settings.zone())
-    drafts_day = today - dt.timedelta(days=int(config["RETENTION_DRAFT_DAYS"]))
-    submitted_day = today - dt.timedelta(days=int(config["RETENTION_DAYS"]))
-    drafts_since, submitted_before = clock.day_start(drafts_day, settings.zone()), clock.day_start(submitted_day, settings.zone())
-    db = connect(config["DATABASE"])
-    try:
-        rows = store.purge_expired(db, drafts_since, submitted_before, dry_run=dry_run)
-        drafts = sum(1 for row in rows if row["status"] == "draft")
-        verb = "would delete" if dry_run else "deleted"
-        for row in rows:
-            if row["status"] == "draft":
-                click.echo(f"{verb} draft {row['id']} (last saved {row['updated_at']})")
-            else:
-                click.echo(f"{verb} diagnostic {row['id']} (validated {row['submitted_at']})")
-        reports = 0
-        if rows and not dry_run:
-            reports = report_cache().forget_many(row["id"] for row in rows)
-    finally:
-        db.close()
-    click.echo(f"{verb} {drafts} draft(s) untouched since {drafts_day} and {len(rows) - drafts} "
-               f"diagnostic(s) validated before {submitted_day}"
-               + ("" if dry_run else f", {reports} cached report(s)"))
+    done = retention.purge(current_app.config, as_of.date() if as_of else None, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for row in done.rows:
+        if row["status"] == "draft":
+            click.echo(f"{verb} draft {row['id']} (last saved {row['updated_at']})")
+        else:
+            click.echo(f"{verb} diagnostic {row['id']} (validated {row['submitted_at']})")
+    click.echo(f"{verb} {done.drafts} draft(s) untouched since {done.drafts_day} and {len(done.rows) - done.drafts} "
+               f"diagnostic(s) validated before {done.submitted_day}"
+               + ("" if dry_run else f", {done.reports} cached report(s)"))
 
 
 # -- translations ---------------------------------------------------------------------------------
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 POT = Path("assessor/translations/messages.pot")
+PO_WIDTH = 100  # the catalogues' line width: one width, so that updates do not re-wrap every entry
 TRANSLATIONS_DIR = Path("assessor/translations")
 _root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
                             default=PROJECT_ROOT, show_default=False,
@@ -323,7 +308,7 @@ def translate_update_command(root: Path) -> None:
     """Bring every catalogue (.po) in line with messages.pot: new messages come in untranslated (never
     guessed from a similar one: no fuzzy entries), messages gone from the code are dropped."""
     _pybabel(root, "update", "-i", str(POT), "-d", str(TRANSLATIONS_DIR), "--no-fuzzy-matching",
-             "--ignore-obsolete")
+             "--ignore-obsolete", "-w", str(PO_WIDTH))
     click.echo(f"updated the catalogues of {TRANSLATIONS_DIR}")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .questionnaire import SIZE_BANDS, Questionnaire, QuestionnaireError, Text, _Checker, _parse_yaml
+from .questionnaire import AUDIENCES, SIZE_BANDS, Questionnaire, QuestionnaireError, Text, _Checker, _parse_yaml
 from . import i18n
 from .referential import NAF_SECTIONS, OPCOS, REGIONS
 
@@ -26,7 +26,7 @@ REVIEW_NOTICE_DAYS = 30
 _ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEYS = {"id", "name", "operator", "kind", "description", "benefit", "regions", "sizes", "sectors",
          "dimensions", "levels", "cost", "url", "contact", "source_url", "verified_on", "review_by",
-         "valid_until", "opco", "criteria"}
+         "valid_until", "opco", "criteria", "audiences"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,11 @@ class Entry:
     # probable), and conditions the company checks itself ("organisme certifié Qualiopi").
     opco: str | None = None
     criteria: tuple[Text, ...] = ()
+    # Whom the entry serves (questionnaire.AUDIENCES): companies, public bodies, or both.
+    audiences: tuple[str, ...] = ("company",)
+
+    def serves(self, audience: str) -> bool:
+        return audience in self.audiences
 
     @property
     def national(self) -> bool:
@@ -83,6 +88,7 @@ class Entry:
             "verified_on": self.verified_on.isoformat(), "review_by": self.review_by.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "opco": self.opco, "criteria": [text(c) for c in self.criteria],
+            "audiences": list(self.audiences),
         }
 
 
@@ -235,6 +241,8 @@ def parse_catalogue(data: Any, questionnaires: dict[str, Questionnaire],
             valid_until=_date(c, raw.get("valid_until"), f"{p}.valid_until", required=False),
             opco=_opco(c, raw.get("opco"), f"{p}.opco"),
             criteria=_criteria(c, raw.get("criteria"), f"{p}.criteria"),
+            audiences=_codes(c, raw.get("audiences", ["company"]), f"{p}.audiences", set(AUDIENCES),
+                             f"use a list among {', '.join(AUDIENCES)}"),
         )
         if entry.national and len(entry.regions) > 1:
             c.problem(f"{p}.regions", "national cannot be combined with region codes")
@@ -252,9 +260,32 @@ def parse_catalogue(data: Any, questionnaires: dict[str, Questionnaire],
     return Catalogue(version, tuple(entries))
 
 
+def catalogue_files(path: Path) -> list[Path]:
+    """Return the catalogue file and the files that add to it (``catalogue-public.yaml``…), in order."""
+    return [path] + sorted(path.parent.glob(f"{path.stem}-*{path.suffix}"))
+
+
 def load_catalogue(path: Path, questionnaires: dict[str, Questionnaire]) -> Catalogue:
-    """Load the catalogue file, raising QuestionnaireError with every problem found."""
-    data, problems = _parse_yaml(path)
+    """Load the catalogue file and the files beside it that add to it, raising QuestionnaireError with
+    every problem found (entry ids are unique across the files)."""
+    problems: list[str] = []
+    parts: list[Catalogue] = []
+    for part in catalogue_files(path):
+        data, part_problems = _parse_yaml(part)
+        if part_problems:
+            problems.extend(part_problems)
+            continue
+        try:
+            parts.append(parse_catalogue(data, questionnaires, part.name))
+        except QuestionnaireError as exc:
+            problems.extend(exc.problems)
+    seen: dict[str, str] = {}
+    for part_path, part in zip(catalogue_files(path), parts):
+        for entry in part.entries:
+            if entry.id in seen:
+                problems.append(f"{part_path.name}: entries[{entry.id}].id: also defined in {seen[entry.id]}")
+            seen[entry.id] = part_path.name
     if problems:
         raise QuestionnaireError(problems)
-    return parse_catalogue(data, questionnaires, path.name)
+    # The version names every file's version, so that a change in any of them changes it.
+    return Catalogue("+".join(p.version for p in parts), tuple(e for p in parts for e in p.entries))

@@ -147,6 +147,14 @@ class Questionnaire:
     changelog: tuple[ChangelogEntry, ...]
     source: str = ""
     plan_order: PlanOrder = PlanOrder()
+    # Who answers it (AUDIENCES) and which profile fields its form asks, in order (PROFILE_FIELDS).
+    audience: str = "company"
+    profile: tuple[str, ...] = ()
+
+    @property
+    def profile_fields(self) -> tuple[str, ...]:
+        """Return the profile fields asked before this questionnaire (the audience's default when unsaid)."""
+        return self.profile or DEFAULT_PROFILES[self.audience]
 
     @property
     def date(self) -> str:
@@ -193,6 +201,18 @@ class Questionnaire:
             index = {q.id: q for q in self.questions}
             object.__setattr__(self, "_question_index", index)
         return index
+
+
+# Audiences: a questionnaire is written for companies or for public bodies (collectivités and public
+# establishments); the catalogue's entries say whom they serve with the same words.
+AUDIENCES = ("company", "public")
+# The profile fields a questionnaire may ask (the code knows how to ask and store each).
+PROFILE_FIELDS = ("name", "size_band", "sector", "opco", "body_kind", "population_band", "agents_band",
+                  "region", "department", "role", "email")
+DEFAULT_PROFILES = {
+    "company": ("name", "size_band", "sector", "region", "department", "role", "opco", "email"),
+    "public": ("name", "body_kind", "population_band", "agents_band", "region", "department", "role", "email"),
+}
 
 
 # -- question types -----------------------------------------------------------------------------
@@ -330,7 +350,8 @@ def parse_questionnaire(data: Any, source: str = "<questionnaire>") -> Questionn
     """Validate a parsed questionnaire document and build the dataclasses."""
     c = _Checker(source)
     data = c.mapping(data, "(top level)")
-    c.unknown_keys(data, {"id", "version", "title", "changelog", "levels", "targets", "dimensions", "plan_order"}, "")
+    c.unknown_keys(data, {"id", "version", "title", "audience", "profile", "changelog", "levels", "targets",
+                          "dimensions", "plan_order"}, "")
     qid = data.get("id")
     if not isinstance(qid, str) or not _ID.match(qid):
         c.problem("id", f"invalid questionnaire id {qid!r}", "lowercase letters, digits and -")
@@ -355,14 +376,43 @@ def parse_questionnaire(data: Any, source: str = "<questionnaire>") -> Questionn
         c.problem("changelog[0].version", f"{changelog[0].version} does not match version {version}",
                   "the first changelog entry describes the current version")
 
+    audience = data.get("audience", "company")
+    if audience not in AUDIENCES:
+        c.problem("audience", f"unknown audience {audience!r}", f"use {', '.join(AUDIENCES)}")
+        audience = "company"
+    profile = _parse_profile(c, data.get("profile"))
     levels = _parse_levels(c, data.get("levels"))
-    targets = _parse_targets(c, data.get("targets"))
+    # Targets are per company size band: a company questionnaire must give them; a public body's may not.
+    targets = (_parse_targets(c, data.get("targets"))
+               if audience == "company" or data.get("targets") is not None else {})
     dimensions = _parse_dimensions(c, data.get("dimensions"))
     plan_order = _parse_plan_order(c, data.get("plan_order"), {q.id for d in dimensions for q in d.questions})
 
     if c.problems:
         raise QuestionnaireError(c.problems)
-    return Questionnaire(qid, version, title, levels, targets, dimensions, tuple(changelog), source, plan_order)
+    return Questionnaire(qid, version, title, levels, targets, dimensions, tuple(changelog), source, plan_order,
+                         audience, profile)
+
+
+def _parse_profile(c: _Checker, raw: Any) -> tuple[str, ...]:
+    """Read ``profile``: the profile fields asked, in order (omitted: the audience's default)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        c.problem("profile", "profile must be a non-empty list", f"use fields among {', '.join(PROFILE_FIELDS)}")
+        return ()
+    fields = []
+    for i, name in enumerate(raw):
+        if name not in PROFILE_FIELDS:
+            c.problem(f"profile[{i}]", f"unknown profile field {name!r}", f"use {', '.join(PROFILE_FIELDS)}")
+        elif name in fields:
+            c.problem(f"profile[{i}]", f"{name!r} is listed twice")
+        else:
+            fields.append(name)
+    for required in ("name", "region"):
+        if fields and required not in fields:
+            c.problem("profile", f"the profile must ask {required!r}")
+    return tuple(fields)
 
 
 def _parse_plan_order(c: _Checker, raw: Any, known: set[str]) -> PlanOrder:
@@ -604,6 +654,8 @@ def _parse_show_if(c: _Checker, raw: Any, p: str, earlier: dict[str, Question]) 
 
 # The other data files of the questionnaires folder: the programme catalogue and the AI Act rules.
 DATA_FILES = ("catalogue.yaml", "ai-act.yaml")
+# Further catalogue files (catalogue-public.yaml…) add entries to catalogue.yaml.
+CATALOGUE_PREFIX = "catalogue-"
 
 
 def load_directory(directory: Path) -> dict[str, Questionnaire]:
@@ -613,7 +665,8 @@ def load_directory(directory: Path) -> dict[str, Questionnaire]:
     """
     problems: list[str] = []
     loaded: dict[str, Questionnaire] = {}
-    files = sorted(p for p in directory.glob("*.yaml") if p.name not in DATA_FILES)
+    files = sorted(p for p in directory.glob("*.yaml")
+                   if p.name not in DATA_FILES and not p.name.startswith(CATALOGUE_PREFIX))
     if not files:
         raise QuestionnaireError([f"{directory}: no questionnaire (*.yaml) found"])
     for path in files:

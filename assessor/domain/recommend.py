@@ -37,6 +37,7 @@ class Profile:
     size_band: str
     sector: str
     opco: str | None = None  # an OPCO code, eligibility.OPCO_UNKNOWN ("je ne sais pas") or not asked
+    audience: str = "company"  # questionnaire.AUDIENCES: an entry reaches only the audiences it serves
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def eligibility(entry: Entry, profile: Profile, today: dt.date) -> eligibility_r
 
 def eligible(entry: Entry, profile: Profile, today: dt.date) -> bool:
     """Tell whether the entry may concern a company with this profile today (eligible or to check)."""
-    return eligibility(entry, profile, today).shown
+    return entry.serves(profile.audience) and eligibility(entry, profile, today).shown
 
 
 def _focus_dimensions(questionnaire: Questionnaire, result: Result, size_band: str) -> list[tuple[str, float]]:

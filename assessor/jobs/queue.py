@@ -39,11 +39,12 @@ def build(config: dict[str, Any]) -> Huey:
 
 def init_app(app: Flask) -> None:
     """Build the application's queue and register its tasks on it."""
-    from . import reports
+    from . import reports, retention
 
     huey = build(app.config)
     app.extensions["assessor.queue"] = huey
     app.extensions["assessor.tasks"] = reports.register(app, huey)
+    app.extensions["assessor.tasks"].purge_expired = retention.register(app, huey)
 
 
 def queue(app: Flask | None = None) -> Huey:

@@ -71,7 +71,7 @@ def register(app: Flask, huey: Huey) -> SimpleNamespace:
                            requeue_interrupted_reports=requeue_interrupted_reports)
 
 
-def prepare(db: Database, assessment: dict[str, Any], questionnaire, lang: str) -> Report:
+def prepare(db: Database, assessment: dict[str, Any], questionnaire, lang: str, inputs=None) -> Report:
     """Return the report if it is rendered, else make sure a worker renders it (once).
 
     Called by the download links, the results page and the validation. A failed render is told
@@ -80,7 +80,7 @@ def prepare(db: Database, assessment: dict[str, Any], questionnaire, lang: str) 
     from ..report import cache as reporting
 
     lang = report_lang(lang)
-    key, inputs, today = reporting.report_inputs(db, assessment, questionnaire, lang)
+    key, inputs, today = reporting.report_inputs(db, assessment, questionnaire, lang, inputs=inputs)
     cache = report_cache()
     pdf = cache.get(assessment["id"], key)
     if pdf is not None:

@@ -188,13 +188,15 @@ def report_key(db: Database, assessment: dict[str, Any], questionnaire: Question
 
 
 def report_inputs(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
-                  today: dt.date | None = None) -> tuple[str, DiagnosisInputs, dt.date]:
+                  today: dt.date | None = None,
+                  inputs: DiagnosisInputs | None = None) -> tuple[str, DiagnosisInputs, dt.date]:
     """Return the report's cache key, and the inputs and day it hashes: all a render needs from the
-    store, so that a render worker on another machine needs no database."""
+    store, so that a render worker on another machine needs no database. A page that loaded the
+    diagnosis already passes its ``inputs`` (the same load), not to read it twice."""
     app = current_app
     lang = report_lang(lang)
     today = today or clock.today(settings.zone())
-    inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
+    inputs = inputs or diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions])
     key = cache_key(inputs, questionnaire, app.extensions["assessor.catalogue"], lang, today,
                     _translations_fingerprint(str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")), lang),
                     default_reports_dir(), app.extensions.get("assessor.ai_act"))

@@ -13,17 +13,24 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from ..domain import charts, clock, i18n
-from ..domain.diagnosis import MAX_ADVICE, Diagnosis  # noqa: F401  (MAX_ADVICE: kept for its readers)
+from ..domain.diagnosis import MAX_ADVICE, Diagnosis, DiagnosisInputs  # noqa: F401  (MAX_ADVICE: kept for its readers)
 from ..domain.diagnosis import build as build_diagnosis
 from ..domain.questionnaire import Questionnaire
 from ..store import diagnoses
 from .. import config as settings
 
 
+def load(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire,
+         answers: dict[str, Any] | None = None) -> DiagnosisInputs:
+    """Load everything an assessment's diagnosis needs from the store, in one place."""
+    return diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions], answers)
+
+
 def diagnose(db: Database, assessment: dict[str, Any], questionnaire: Questionnaire, lang: str,
-             today: dt.date | None = None, answers: dict[str, Any] | None = None) -> Diagnosis:
-    """Load an assessment's diagnosis (one load from the store) and build it."""
-    inputs = diagnoses.load(db, assessment, [d.id for d in questionnaire.dimensions], answers)
+             today: dt.date | None = None, answers: dict[str, Any] | None = None,
+             inputs: DiagnosisInputs | None = None) -> Diagnosis:
+    """Load an assessment's diagnosis (one load from the store, unless ``inputs`` were loaded) and build it."""
+    inputs = inputs or load(db, assessment, questionnaire, answers)
     return build_diagnosis(inputs, questionnaire, current_app.extensions["assessor.catalogue"], lang,
                            today or clock.today(settings.zone()), current_app.extensions.get("assessor.ai_act"))
 

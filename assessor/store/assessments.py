@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlite_utils import Database
@@ -172,17 +172,29 @@ def purge_expired(db: Database, drafts_untouched_since: str, submitted_before: s
     return rows
 
 
-def claim_link_mail(db: Database, assessment_id: int, now: datetime,
-                    interval_seconds: int) -> tuple[bool, str | None]:
-    """Record that the private link is mailed now, unless it was less than ``interval_seconds`` ago.
+LINK_MAIL_WAIT, LINK_MAIL_ADDRESS_FULL = "wait", "address"
 
-    Return whether it may be sent, and the time it was last mailed (for :func:`release_link_mail`
-    if the sending fails). One transaction, so two workers never both send."""
+
+def claim_link_mail(db: Database, assessment_id: int, now: datetime, interval_seconds: int,
+                    per_address_hour: int = 0) -> tuple[bool | str, str | None]:
+    """Record that the private link is mailed now, unless it was less than ``interval_seconds`` ago,
+    or the links of ``per_address_hour`` diagnostics with the same address went in the last hour
+    (so that nobody floods an address by starting diagnostics in its name; 0: no such limit).
+
+    Return True, or why not (LINK_MAIL_WAIT, LINK_MAIL_ADDRESS_FULL), and the time it was last
+    mailed (for :func:`release_link_mail` if the sending fails). One transaction, so two workers
+    never both send."""
     with write_transaction(db):
-        row = db.execute("select link_mailed_at from assessments where id = ?", [assessment_id]).fetchone()
-        last = row[0] if row else None
+        row = db.execute("select link_mailed_at, email from assessments where id = ?", [assessment_id]).fetchone()
+        last, email = (row[0], row[1]) if row else (None, None)
         if last and (now - datetime.fromisoformat(last)).total_seconds() < interval_seconds:
-            return False, last
+            return LINK_MAIL_WAIT, last
+        if per_address_hour and email:
+            since = (now - timedelta(hours=1)).isoformat(timespec="seconds")
+            recent = db.execute("select count(*) from assessments where lower(email) = lower(?) "
+                                "and link_mailed_at >= ?", [email, since]).fetchone()[0]
+            if recent >= per_address_hour:
+                return LINK_MAIL_ADDRESS_FULL, last
         db.execute("update assessments set link_mailed_at = ? where id = ?",
                    [now.isoformat(timespec="seconds"), assessment_id])
     return True, last

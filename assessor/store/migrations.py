@@ -1,6 +1,8 @@
 """Schema changes, append-only: never edit a migration that has shipped, add a new one."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlite_utils import Database, Migrations
 
 from .db import file_lock
@@ -80,38 +82,56 @@ _BREAKDOWNS = (
 )
 
 
-def _cell(row: str) -> str:
-    return f"coalesce({row}.questionnaire_id, ''), coalesce({row}.is_demo, 0), coalesce({row}.region, '')"
+@dataclass(frozen=True)
+class _StatsKey:
+    """What the statistics tables are keyed by, besides demo flag and region: the name of their
+    column, its value for an assessment (SQL over ``{row}``), and the columns whose update moves an
+    assessment from one cell to another. Frozen per migration: ``_M002_KEY``, ``_M011_KEY``."""
+
+    column: str
+    value: str
+    watched: str
 
 
-def _dimension_cell(row: str) -> str:
-    return f"{_cell(row)}, coalesce({row}.size_band, ''), coalesce({row}.sector, '')"
+_M002_KEY = _StatsKey("questionnaire_id", "coalesce({row}.questionnaire_id, '')", _STATS_COLUMNS)
 
 
-_COUNTS_CONFLICT = ("on conflict (questionnaire_id, is_demo, region, kind, key) "
-                    "do update set n = n + excluded.n, total = total + excluded.total")
-_DIMENSIONS_CONFLICT = ("on conflict (questionnaire_id, is_demo, region, size_band, sector, dimension_id) "
-                        "do update set n = n + excluded.n, total = total + excluded.total")
+def _cell(row: str, key: _StatsKey = _M002_KEY) -> str:
+    return f"{key.value.format(row=row)}, coalesce({row}.is_demo, 0), coalesce({row}.region, '')"
 
 
-def _stats_add(row: str) -> str:
+def _dimension_cell(row: str, key: _StatsKey = _M002_KEY) -> str:
+    return f"{_cell(row, key)}, coalesce({row}.size_band, ''), coalesce({row}.sector, '')"
+
+
+def _counts_conflict(key: _StatsKey) -> str:
+    return (f"on conflict ({key.column}, is_demo, region, kind, key) "
+            "do update set n = n + excluded.n, total = total + excluded.total")
+
+
+def _dimensions_conflict(key: _StatsKey) -> str:
+    return (f"on conflict ({key.column}, is_demo, region, size_band, sector, dimension_id) "
+            "do update set n = n + excluded.n, total = total + excluded.total")
+
+
+def _stats_add(row: str, key: _StatsKey = _M002_KEY) -> str:
     """SQL adding one assessment (``new`` or ``old`` in a trigger) to the statistics tables."""
-    values = ",\n".join(f"({_cell(row)}, '{kind}', {key.format(row=row)}, 1, coalesce({row}.overall, 0))"
-                        for kind, key in _BREAKDOWNS)
+    values = ",\n".join(f"({_cell(row, key)}, '{kind}', {value.format(row=row)}, 1, coalesce({row}.overall, 0))"
+                        for kind, value in _BREAKDOWNS)
     return f"""
-        insert into stats_counts (questionnaire_id, is_demo, region, kind, key, n, total) values {values}
-        {_COUNTS_CONFLICT};
-        insert into stats_dimensions (questionnaire_id, is_demo, region, size_band, sector, dimension_id, n, total)
-            select {_dimension_cell(row)}, j.key, 1, j.value
+        insert into stats_counts ({key.column}, is_demo, region, kind, key, n, total) values {values}
+        {_counts_conflict(key)};
+        insert into stats_dimensions ({key.column}, is_demo, region, size_band, sector, dimension_id, n, total)
+            select {_dimension_cell(row, key)}, j.key, 1, j.value
             from json_each(coalesce({row}.dimension_scores, '{{}}')) as j where j.value is not null
-        {_DIMENSIONS_CONFLICT};"""
+        {_dimensions_conflict(key)};"""
 
 
-def _stats_remove(row: str) -> str:
+def _stats_remove(row: str, key: _StatsKey = _M002_KEY) -> str:
     """SQL taking one assessment back out of the statistics tables."""
-    cell = (f"questionnaire_id = coalesce({row}.questionnaire_id, '') and is_demo = coalesce({row}.is_demo, 0) "
+    cell = (f"{key.column} = {key.value.format(row=row)} and is_demo = coalesce({row}.is_demo, 0) "
             f"and region = coalesce({row}.region, '')")
-    keys = " or ".join(f"(kind = '{kind}' and key = {key.format(row=row)})" for kind, key in _BREAKDOWNS)
+    keys = " or ".join(f"(kind = '{kind}' and key = {value.format(row=row)})" for kind, value in _BREAKDOWNS)
     return f"""
         update stats_counts set n = n - 1, total = total - coalesce({row}.overall, 0) where {cell} and ({keys});
         update stats_dimensions set n = n - 1, total = total - (
@@ -122,21 +142,33 @@ def _stats_remove(row: str) -> str:
                                  where j.value is not null);"""
 
 
-def _stats_aggregate(where: str) -> list[str]:
+def _stats_aggregate(where: str, key: _StatsKey = _M002_KEY) -> list[str]:
     """SQL adding the assessments matching ``where`` (over ``a``) to the statistics tables at once."""
     counted = _COUNTED.format(row="a")
     statements = [
-        f"""insert into stats_counts (questionnaire_id, is_demo, region, kind, key, n, total)
-            select {_cell("a")}, '{kind}', {key.format(row="a")}, count(*), total(a.overall)
+        f"""insert into stats_counts ({key.column}, is_demo, region, kind, key, n, total)
+            select {_cell("a", key)}, '{kind}', {value.format(row="a")}, count(*), total(a.overall)
             from assessments as a where {counted} and ({where}) group by 1, 2, 3, 5
-            {_COUNTS_CONFLICT}""" for kind, key in _BREAKDOWNS]
+            {_counts_conflict(key)}""" for kind, value in _BREAKDOWNS]
     statements.append(f"""
-        insert into stats_dimensions (questionnaire_id, is_demo, region, size_band, sector, dimension_id, n, total)
-        select {_dimension_cell("a")}, j.key, count(*), total(j.value)
+        insert into stats_dimensions ({key.column}, is_demo, region, size_band, sector, dimension_id, n, total)
+        select {_dimension_cell("a", key)}, j.key, count(*), total(j.value)
         from assessments as a, json_each(coalesce(a.dimension_scores, '{{}}')) as j
         where {counted} and j.value is not null and ({where}) group by 1, 2, 3, 4, 5, 6
-        {_DIMENSIONS_CONFLICT}""")
+        {_dimensions_conflict(key)}""")
     return statements
+
+
+def _m002_create_stats_tables(db: Database, key: _StatsKey = _M002_KEY) -> None:
+    db.execute(f"""create table stats_counts (
+        {key.column} text not null, is_demo integer not null, region text not null,
+        kind text not null, key text not null, n integer not null, total real not null,
+        primary key ({key.column}, is_demo, region, kind, key))""")
+    db.execute(f"""create table stats_dimensions (
+        {key.column} text not null, is_demo integer not null, region text not null,
+        size_band text not null, sector text not null, dimension_id text not null,
+        n integer not null, total real not null,
+        primary key ({key.column}, is_demo, region, size_band, sector, dimension_id))""")
 
 
 @migrations()
@@ -160,15 +192,7 @@ def m002_advisor_indexes(db: Database) -> None:
     db.execute("create index idx_assessments_company_nocase on assessments (company_name collate nocase)")
     db["notes"].create_index(["author_id"], index_name="idx_notes_author_id")
 
-    db.execute("""create table stats_counts (
-        questionnaire_id text not null, is_demo integer not null, region text not null,
-        kind text not null, key text not null, n integer not null, total real not null,
-        primary key (questionnaire_id, is_demo, region, kind, key))""")
-    db.execute("""create table stats_dimensions (
-        questionnaire_id text not null, is_demo integer not null, region text not null,
-        size_band text not null, sector text not null, dimension_id text not null,
-        n integer not null, total real not null,
-        primary key (questionnaire_id, is_demo, region, size_band, sector, dimension_id))""")
+    _m002_create_stats_tables(db)
     db.execute("create table stats_paused (paused integer)")
     _m002_create_stats_triggers(db)
     _m002_rebuild_stats(db)
@@ -185,7 +209,7 @@ def m003_region_score_index(db: Database) -> None:
 _M002_TRIGGERS = ("stats_after_insert", "stats_after_delete", "stats_before_update", "stats_after_update")
 
 
-def _m002_create_stats_triggers(db: Database) -> None:
+def _m002_create_stats_triggers(db: Database, key: _StatsKey = _M002_KEY) -> None:
     """Create the triggers that keep the statistics tables up to date.
 
     A later migration that rebuilds the assessments table (``table.transform()`` copies the data
@@ -196,28 +220,28 @@ def _m002_create_stats_triggers(db: Database) -> None:
     for name in _M002_TRIGGERS:
         db.execute(f"drop trigger if exists {name}")
     db.execute(f"""create trigger stats_after_insert after insert on assessments when {new} and {running}
-        begin {_stats_add("new")} end""")
+        begin {_stats_add("new", key)} end""")
     db.execute(f"""create trigger stats_after_delete after delete on assessments when {old} and {running}
-        begin {_stats_remove("old")} end""")
-    db.execute(f"""create trigger stats_before_update before update of {_STATS_COLUMNS} on assessments
-        when {old} and {running} begin {_stats_remove("old")} end""")
-    db.execute(f"""create trigger stats_after_update after update of {_STATS_COLUMNS} on assessments
-        when {new} and {running} begin {_stats_add("new")} end""")
+        begin {_stats_remove("old", key)} end""")
+    db.execute(f"""create trigger stats_before_update before update of {key.watched} on assessments
+        when {old} and {running} begin {_stats_remove("old", key)} end""")
+    db.execute(f"""create trigger stats_after_update after update of {key.watched} on assessments
+        when {new} and {running} begin {_stats_add("new", key)} end""")
 
 
-def _m002_rebuild_stats(db: Database) -> None:
+def _m002_rebuild_stats(db: Database, key: _StatsKey = _M002_KEY) -> None:
     """Recompute the statistics tables from the assessments (after a restore, or to check them)."""
     db.execute("delete from stats_counts")
     db.execute("delete from stats_dimensions")
-    _m002_add_stats(db, "1")
+    _m002_add_stats(db, "1", key=key)
 
 
-def _m002_add_stats(db: Database, where: str, params: list | tuple = ()) -> None:
+def _m002_add_stats(db: Database, where: str, params: list | tuple = (), key: _StatsKey = _M002_KEY) -> None:
     """Add the assessments matching ``where`` (a condition over ``a``) to the statistics tables.
 
     For bulk loads: call inside the transaction that inserted them with the triggers paused.
     """
-    for statement in _stats_aggregate(where):
+    for statement in _stats_aggregate(where, key):
         db.execute(statement, list(params))
 
 
@@ -332,3 +356,28 @@ def m009_resume_link_mailed_at(db: Database) -> None:
     minute per diagnostic, across workers."""
     if "link_mailed_at" not in db["assessments"].columns_dict:
         db["assessments"].add_column("link_mailed_at", str)
+
+
+# -- the observatory, one questionnaire version at a time (appended) ----------------------------
+
+# The statistics keyed by questionnaire and version ("ai-maturity@3"): the figures of different
+# versions (different questions, other scores) never add up, and a questionnaire of another audience
+# is another id. An assessment whose version was not recorded counts under "<id>@".
+_M011_KEY = _StatsKey(
+    "questionnaire",
+    "coalesce({row}.questionnaire_id, '') || '@' || coalesce({row}.questionnaire_version, '')",
+    _STATS_COLUMNS + ", questionnaire_version")
+
+
+@migrations()
+def m011_stats_per_questionnaire_version(db: Database) -> None:
+    """Rebuild the statistics tables and their triggers keyed by questionnaire version (issue 12):
+    the observatory shows one version at a time, and a company compares with peers who answered
+    the same version. The figures are recomputed from the assessments, as m002 did."""
+    for name in _M002_TRIGGERS:
+        db.execute(f"drop trigger if exists {name}")
+    db.execute("drop table if exists stats_counts")
+    db.execute("drop table if exists stats_dimensions")
+    _m002_create_stats_tables(db, _M011_KEY)
+    _m002_create_stats_triggers(db, _M011_KEY)
+    _m002_rebuild_stats(db, _M011_KEY)

@@ -29,7 +29,7 @@ def peers(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str]
           own_chain: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
     """Return the averages of similar companies, or None below ``PEERS_MIN`` of them.
 
-    Similar: same questionnaire and size band, and the same sector or the same region; submitted,
+    Similar: same questionnaire version and size band, and the same sector or the same region; submitted,
     consenting to statistics; the company's own diagnostics (its follow-up chain) excluded. Demo
     data compares only with demo data. Read from the statistics tables: cost independent of volume.
 
@@ -39,22 +39,22 @@ def peers(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str]
     """
     size = assessment.get("size_band") or ""
     sector, region = assessment.get("sector") or "", assessment.get("region") or ""
-    questionnaire_id, demo = assessment.get("questionnaire_id") or "", int(bool(assessment.get("is_demo")))
+    questionnaire, demo = questionnaire_key(assessment), int(bool(assessment.get("is_demo")))
     if not size:
         return None
     prefix = f"{size}|"
     count, total = db.execute(
         "select coalesce(sum(n), 0), coalesce(sum(total), 0) from stats_counts "
-        "where questionnaire_id = ? and is_demo = ? and kind = 'size_sector' "
+        "where questionnaire = ? and is_demo = ? and kind = 'size_sector' "
         "and (key = ? or (region = ? and substr(key, 1, ?) = ?))",
-        [questionnaire_id, demo, prefix + sector, region, len(prefix), prefix]).fetchone()
+        [questionnaire, demo, prefix + sector, region, len(prefix), prefix]).fetchone()
     dimensions = {dim: [n, t] for dim, n, t in db.execute(
         "select dimension_id, sum(n), sum(total) from stats_dimensions "
-        "where questionnaire_id = ? and is_demo = ? and size_band = ? and (sector = ? or region = ?) "
-        "group by dimension_id", [questionnaire_id, demo, size, sector, region])}
+        "where questionnaire = ? and is_demo = ? and size_band = ? and (sector = ? or region = ?) "
+        "group by dimension_id", [questionnaire, demo, size, sector, region])}
     for own in (chain(db, assessment["id"]) if own_chain is None else own_chain) or [assessment]:
         if own["status"] != "submitted" or not own["consent_stats"] or int(bool(own["is_demo"])) != demo \
-                or (own["questionnaire_id"] or "") != questionnaire_id or (own["size_band"] or "") != size \
+                or questionnaire_key(own) != questionnaire or (own["size_band"] or "") != size \
                 or ((own["sector"] or "") != sector and (own["region"] or "") != region):
             continue
         count -= 1
@@ -71,6 +71,13 @@ def peers(db: Database, assessment: dict[str, Any], dimension_ids: Iterable[str]
                        for d in dimension_ids},
         "size_band": size, "sector": sector, "region": region,
     }
+
+
+def questionnaire_key(assessment: dict[str, Any]) -> str:
+    """The questionnaire version an assessment counts under in the statistics: "ai-maturity@3"
+    (as the triggers compute it, see ``stats_schema.questionnaire_key``)."""
+    version = assessment.get("questionnaire_version")
+    return f"{assessment.get('questionnaire_id') or ''}@{'' if version is None else version}"
 
 
 def _round(value: float | None) -> float | None:
@@ -94,14 +101,15 @@ class Figures:
         return self.overall_total / self.count if self.count else None
 
 
-def figures(db: Database, questionnaire_id: str, regions: list[str] | None, include_demo: bool) -> Figures:
-    """Return the observatory's figures for some regions (None: everywhere).
+def figures(db: Database, questionnaire: str, regions: list[str] | None, include_demo: bool) -> Figures:
+    """Return the observatory's figures of one questionnaire version ("ai-maturity@3") for some
+    regions (None: everywhere).
 
-    Reads the tables the triggers of migration m002 keep up to date: a few hundred rows whatever
-    the number of assessments. Kinds: region, sector, size_band, level, month (YYYY-MM).
+    Reads the tables the triggers keep up to date (migrations m002, m011): a few hundred rows
+    whatever the number of assessments. Kinds: region, sector, size_band, level, month (YYYY-MM).
     """
-    where = "questionnaire_id = ?"
-    params: list[Any] = [questionnaire_id]
+    where = "questionnaire = ?"
+    params: list[Any] = [questionnaire]
     if not include_demo:
         where += " and is_demo = 0"
     if regions is not None:
@@ -124,6 +132,15 @@ def figures(db: Database, questionnaire_id: str, regions: list[str] | None, incl
 
 
 KINDS = ("sector", "size_band", "level", "month")
+
+
+def questionnaires_with_figures(db: Database, include_demo: bool) -> list[str]:
+    """Return the questionnaire versions ("ai-maturity@3") that at least one counted assessment
+    answered, anywhere (demo data only when included)."""
+    demo = "" if include_demo else " and is_demo = 0"
+    return [row[0] for row in db.execute(
+        f"select questionnaire from stats_counts where kind = 'all'{demo} "
+        "group by questionnaire having sum(n) > 0 order by questionnaire")]
 
 
 def rebuild(db: Database) -> None:

@@ -1,9 +1,10 @@
 """The statistics tables' triggers and aggregates, as the code maintains them today.
 
 The observatory and the comparison with similar companies read two small tables (counts and score
-totals per questionnaire, demo flag, region and breakdown) that triggers keep up to date on every
+totals per questionnaire version, demo flag, region and breakdown) that triggers keep up to date on every
 insert, update and delete of an assessment (see ``migrations.m002_advisor_indexes``, which created
-them with its own frozen copy of this SQL: a shipped migration never changes). A migration that
+them, and ``m011_stats_per_questionnaire_version``, which keyed them by questionnaire version, each
+with its own frozen copy of this SQL: a shipped migration never changes). A migration that
 changes what is counted calls :func:`create_stats_triggers` and :func:`rebuild_stats` from here.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlite_utils import Database
 # An assessment counts in the statistics once submitted with the company's consent.
 _COUNTED = "{row}.status = 'submitted' and {row}.consent_stats = 1"
 _STATS_COLUMNS = ("status, consent_stats, is_demo, region, sector, size_band, level, overall, "
-                  "submitted_at, dimension_scores, questionnaire_id")
+                  "submitted_at, dimension_scores, questionnaire_id, questionnaire_version")
 # stats_counts.kind → the key an assessment adds to; "size_sector" serves the peers comparison.
 _BREAKDOWNS = (
     ("all", "''"), ("sector", "coalesce({row}.sector, '')"), ("size_band", "coalesce({row}.size_band, '')"),
@@ -23,17 +24,22 @@ _BREAKDOWNS = (
 )
 
 
+def questionnaire_key(row: str) -> str:
+    """SQL of the questionnaire version an assessment (``row``) counts under: "ai-maturity@3"."""
+    return f"coalesce({row}.questionnaire_id, '') || '@' || coalesce({row}.questionnaire_version, '')"
+
+
 def _cell(row: str) -> str:
-    return f"coalesce({row}.questionnaire_id, ''), coalesce({row}.is_demo, 0), coalesce({row}.region, '')"
+    return f"{questionnaire_key(row)}, coalesce({row}.is_demo, 0), coalesce({row}.region, '')"
 
 
 def _dimension_cell(row: str) -> str:
     return f"{_cell(row)}, coalesce({row}.size_band, ''), coalesce({row}.sector, '')"
 
 
-_COUNTS_CONFLICT = ("on conflict (questionnaire_id, is_demo, region, kind, key) "
+_COUNTS_CONFLICT = ("on conflict (questionnaire, is_demo, region, kind, key) "
                     "do update set n = n + excluded.n, total = total + excluded.total")
-_DIMENSIONS_CONFLICT = ("on conflict (questionnaire_id, is_demo, region, size_band, sector, dimension_id) "
+_DIMENSIONS_CONFLICT = ("on conflict (questionnaire, is_demo, region, size_band, sector, dimension_id) "
                         "do update set n = n + excluded.n, total = total + excluded.total")
 
 
@@ -42,9 +48,9 @@ def _stats_add(row: str) -> str:
     values = ",\n".join(f"({_cell(row)}, '{kind}', {key.format(row=row)}, 1, coalesce({row}.overall, 0))"
                         for kind, key in _BREAKDOWNS)
     return f"""
-        insert into stats_counts (questionnaire_id, is_demo, region, kind, key, n, total) values {values}
+        insert into stats_counts (questionnaire, is_demo, region, kind, key, n, total) values {values}
         {_COUNTS_CONFLICT};
-        insert into stats_dimensions (questionnaire_id, is_demo, region, size_band, sector, dimension_id, n, total)
+        insert into stats_dimensions (questionnaire, is_demo, region, size_band, sector, dimension_id, n, total)
             select {_dimension_cell(row)}, j.key, 1, j.value
             from json_each(coalesce({row}.dimension_scores, '{{}}')) as j where j.value is not null
         {_DIMENSIONS_CONFLICT};"""
@@ -52,7 +58,7 @@ def _stats_add(row: str) -> str:
 
 def _stats_remove(row: str) -> str:
     """SQL taking one assessment back out of the statistics tables."""
-    cell = (f"questionnaire_id = coalesce({row}.questionnaire_id, '') and is_demo = coalesce({row}.is_demo, 0) "
+    cell = (f"questionnaire = {questionnaire_key(row)} and is_demo = coalesce({row}.is_demo, 0) "
             f"and region = coalesce({row}.region, '')")
     keys = " or ".join(f"(kind = '{kind}' and key = {key.format(row=row)})" for kind, key in _BREAKDOWNS)
     return f"""
@@ -69,12 +75,12 @@ def _stats_aggregate(where: str) -> list[str]:
     """SQL adding the assessments matching ``where`` (over ``a``) to the statistics tables at once."""
     counted = _COUNTED.format(row="a")
     statements = [
-        f"""insert into stats_counts (questionnaire_id, is_demo, region, kind, key, n, total)
+        f"""insert into stats_counts (questionnaire, is_demo, region, kind, key, n, total)
             select {_cell("a")}, '{kind}', {key.format(row="a")}, count(*), total(a.overall)
             from assessments as a where {counted} and ({where}) group by 1, 2, 3, 5
             {_COUNTS_CONFLICT}""" for kind, key in _BREAKDOWNS]
     statements.append(f"""
-        insert into stats_dimensions (questionnaire_id, is_demo, region, size_band, sector, dimension_id, n, total)
+        insert into stats_dimensions (questionnaire, is_demo, region, size_band, sector, dimension_id, n, total)
         select {_dimension_cell("a")}, j.key, count(*), total(j.value)
         from assessments as a, json_each(coalesce(a.dimension_scores, '{{}}')) as j
         where {counted} and j.value is not null and ({where}) group by 1, 2, 3, 4, 5, 6

@@ -201,9 +201,10 @@ def results(token: str):
     assessment, questionnaire = _load(token)
     if assessment["status"] != "submitted":
         return redirect(url_for("assess.review", token=token))
-    context = results_view.build(get_db(), assessment, questionnaire, lang())
+    inputs = results_view.load(get_db(), assessment, questionnaire)
+    context = results_view.context(results_view.diagnose(get_db(), assessment, questionnaire, lang(), inputs=inputs))
     # In this language (after a switch, or a follow-up's validation), the report is rendered meanwhile.
-    reports.prepare_quietly(assessment, questionnaire, lang())
+    reports.prepare_quietly(assessment, questionnaire, lang(), inputs)
     return render_template("results.html", token=token, **context)
 
 

@@ -1,6 +1,8 @@
 """The regional observatory ("baromètre"): anonymised statistics for advisors.
 
 Only submitted assessments whose company accepted statistical use count; demo data only when asked.
+One questionnaire version at a time (the versions ask different questions, and a questionnaire for
+another audience is another questionnaire): the company questionnaire's current version unless chosen.
 Every count below 5 is shown as "< 5" (with one more cell hidden when a single one would otherwise be
 recoverable from the total), and no average is shown over fewer than 5 assessments.
 """
@@ -23,7 +25,8 @@ from ..store.db import get_db
 from .forms import QueryForm
 from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from ..store import stats
-from .content import current_questionnaire
+from ..domain.questionnaire import Questionnaire
+from .content import current_questionnaire, questionnaires
 from .language import lang
 from .. import config as settings
 
@@ -32,9 +35,42 @@ bp = Blueprint("observatory", __name__, url_prefix="/conseiller")
 TREND_MONTHS = 24
 
 
+# The audiences a questionnaire may declare (``Questionnaire.audience``), as the choice list names them.
+AUDIENCES = {"company": _l("Entreprises"), "public": _l("Collectivités")}
+
+
 class ObservatoryForm(QueryForm):
+    # Wide: its labels name the audience, the title and the version's date.
+    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()], render_kw={"class": "select-wide"})
     region = SelectField(_l("Périmètre"), validators=[Optional()])
     demo = BooleanField(_l("Inclure les données de démonstration"))
+
+
+def questionnaire_label(questionnaire: Questionnaire, language: str) -> str:
+    """« Entreprises — Diagnostic de maturité IA des TPE et PME, version 3 du 2 décembre 2026 »."""
+    audience = getattr(questionnaire, "audience", "company")
+    words = {"audience": str(AUDIENCES.get(audience, audience)), "title": questionnaire.title.get(language),
+             "v": questionnaire.version}
+    if questionnaire.date:
+        return _("%(audience)s — %(title)s, version %(v)d du %(date)s", **words,
+                 date=i18n.day(questionnaire.date, language))
+    return _("%(audience)s — %(title)s, version %(v)d", **words)
+
+
+def _questionnaire_choices(keys: list[str], default: Questionnaire, language: str) -> list[tuple[str, str]]:
+    """The questionnaire versions with figures (and the default one), companies' first, then by
+    questionnaire, newest version first; versions whose file is gone are left out (no labels)."""
+    loaded = questionnaires()
+    shown = {key: loaded[key] for key in keys if key in loaded} | {default.key: default}
+    audiences = list(AUDIENCES)
+
+    def rank(q: Questionnaire) -> tuple:
+        audience = getattr(q, "audience", "company")
+        return (audiences.index(audience) if audience in audiences else len(audiences),
+                q.id != default.id, q.id, -q.version)
+
+    ranked = sorted(shown.values(), key=rank)
+    return [(q.key, questionnaire_label(q, language)) for q in ranked]
 
 
 def _rows(figures: stats.Figures, kind: str, labels: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -141,17 +177,22 @@ def index():
     form = ObservatoryForm(request.args)
     everything = _("Toute la France") if current_user.is_admin else _("Toutes mes régions")
     form.region.choices = [("", everything)] + [(code, i18n.label(REGIONS, code, language)) for code in allowed]
+    include_demo = bool(form.demo.data)
+    db = get_db()
+    default = current_questionnaire()
+    form.questionnaire.choices = _questionnaire_choices(
+        stats.questionnaires_with_figures(db, include_demo), default, language)
     form.validate()
     region = form.region.data if form.region.data in allowed else None
-    include_demo = bool(form.demo.data)
-    questionnaire = current_questionnaire()
-    db = get_db()
+    chosen = form.questionnaire.data
+    questionnaire = questionnaires()[chosen] if chosen in dict(form.questionnaire.choices) else default
+    form.questionnaire.data = questionnaire.key
     if region:
         selection = [region]
     else:
         selection = None if current_user.is_admin else allowed
-    figures = stats.figures(db, questionnaire.id, selection, include_demo)
-    national = stats.figures(db, questionnaire.id, None, include_demo) if selection is not None else None
+    figures = stats.figures(db, questionnaire.key, selection, include_demo)
+    national = stats.figures(db, questionnaire.key, None, include_demo) if selection is not None else None
 
     dimensions = [(d.id, d.title.get(language)) for d in questionnaire.dimensions]
     levels = [(level.id, level.label.get(language)) for level in questionnaire.levels]
@@ -182,5 +223,6 @@ def index():
         dimension_chart=charts.bar_svg([(r["title"], r["average"]) for r in dimension_rows],
                                        _("Score moyen par dimension, sur 100")),
         trend_chart=trend_svg(month_rows, _("Diagnostics validés par mois, sur 24 mois")),
+        questionnaire_label=questionnaire_label(questionnaire, language),
         include_demo=include_demo, selection_label=dict(form.region.choices).get(region or "", everything),
     )

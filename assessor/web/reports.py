@@ -36,12 +36,13 @@ def download(assessment: dict, questionnaire, lang: str, back_url: str) -> Respo
     return body, 500 if failed else 202, {"Cache-Control": "no-store"}
 
 
-def prepare_quietly(assessment: dict, questionnaire, lang: str) -> None:
+def prepare_quietly(assessment: dict, questionnaire, lang: str, inputs=None) -> None:
     """Queue the report's render (validation, results page); a queue that is down does not stop
-    the page: the download link will ask again. Nothing in immediate mode."""
+    the page: the download link will ask again. Nothing in immediate mode. ``inputs``: the
+    diagnosis the page loaded, not read again."""
     if queue().immediate:  # it would render here, in the page's request: the link will do it
         return
     try:
-        jobs.prepare(get_db(), assessment, questionnaire, lang)
+        jobs.prepare(get_db(), assessment, questionnaire, lang, inputs)
     except Exception:  # noqa: BLE001 - the page matters more than the head start
         current_app.logger.exception("report of assessment %s could not be queued", assessment["id"])

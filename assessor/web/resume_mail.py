@@ -1,5 +1,6 @@
 """The private link by e-mail: offered beside the link when the company gave an address and mail is
-set up (``ASSESSOR_SMTP_*``), sent to that address only, at most once a minute per diagnostic.
+set up (``ASSESSOR_SMTP_*``), sent to that address only, at most once a minute per diagnostic and for
+at most ``RESUME_MAIL_PER_ADDRESS_HOUR`` diagnostics an hour per address.
 
 Sent in the request for now, within ``SMTP_TIMEOUT``; the task queue will take it over. The link
 is never logged: the log says which diagnostic, never the address or the message.
@@ -47,9 +48,10 @@ def send(token: str):
     if not (is_safe_next(back) and (back == f"/a/{token}" or back.startswith(f"/a/{token}/"))):
         back = url_for("assess.resume", token=token)
     claimed, previous = store.claim_link_mail(db, assessment["id"], datetime.now(timezone.utc),
-                                              int(current_app.config["RESUME_MAIL_INTERVAL"]))
-    if not claimed:
-        return _back(back, "attendre")
+                                              int(current_app.config["RESUME_MAIL_INTERVAL"]),
+                                              int(current_app.config["RESUME_MAIL_PER_ADDRESS_HOUR"]))
+    if claimed is not True:
+        return _back(back, "attendre" if claimed == store.LINK_MAIL_WAIT else "plus-tard")
     language = i18n.language(assessment.get("lang"))
     with force_locale(language):
         words = {"company": assessment["company_name"], "url": public_url("assess.resume", token=token),
