@@ -4,6 +4,7 @@ interview follow-up that starts from the earlier answers, and the bar labels of 
 from __future__ import annotations
 
 import dataclasses
+import html as html_module
 import re
 
 import pytest
@@ -203,3 +204,50 @@ def test_advisors_list_prints_a_header(app):
     assert lines[0].split() == ["id", "email", "role", "state", "regions"]
     assert lines[1].split() == ["1", "a@example.org", "admin", "active", "FR-HDF,", "FR-OCC"]
     assert lines[2].split() == ["2", "b@example.org", "advisor", "active", "-"]
+
+
+# -- one dimension table for the company and the advisor (issues 10 and 14) -------------------------
+
+
+def _dimension_rows(html: str) -> list[list[str]]:
+    """The rows of a page's dimension table, each cell's words (tags dropped, spaces squeezed)."""
+    table = re.search(r'<table class="dims-table".*?</table>', html, re.S).group(0)
+    body = table.split("<tbody>", 1)[1]
+    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_the_results_page_and_the_file_show_the_same_dimension_rows(app, hdf):
+    q = questionnaire(app)
+    answers = best_answers(q)
+    worst = worst_answers(q)  # a company strong in some dimensions, weak in one: levels and priorities differ
+    answers.update({k: v for k, v in worst.items() if q.question(k).dimension == q.dimensions[0].id})
+    assessment_id, token = create_assessment(app, answers, submit=True)
+    page = _dimension_rows(app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True))
+    file = _dimension_rows(hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True))
+    assert [row[0].split(" Priorité")[0] for row in page] == [d.title.get("fr") for d in q.dimensions]
+    # name (with its priority), score, level, confidence: the same; the advisor also counts « Je ne sais pas »
+    assert [row[:4] for row in file] == [row[:4] for row in page]
+    assert all(len(row) == 5 and row[4].isdigit() for row in file)
+    assert any("Priorité 1" in row[0] for row in page)
+    assert len({row[2] for row in page}) > 1
+
+
+def test_the_file_names_the_weakest_dimension_beside_the_floor_level(app, hdf):
+    q = questionnaire(app)
+    answers = best_answers(q)
+    weakest = q.dimensions[-1]
+    answers.update({k: v for k, v in worst_answers(q).items() if q.question(k).dimension == weakest.id})
+    assessment_id, _token = create_assessment(app, answers, submit=True)
+    html = hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)
+    floor = re.search(r'<div class="big-figure figure-floor">(.*?)</div>', html, re.S).group(1)
+    assert "Dimension la plus faible" in floor and weakest.title.get("fr") in html_module.unescape(floor)
+
+
+def test_no_weakest_dimension_is_named_when_all_score_the_same(app, hdf):
+    q = questionnaire(app)
+    assessment_id, token = create_assessment(app, best_answers(q), submit=True)
+    for html in (app.test_client().get(f"/a/{token}/resultats").get_data(as_text=True),
+                 hdf.get(f"/conseiller/evaluations/{assessment_id}").get_data(as_text=True)):
+        floor = re.search(r'<div class="big-figure figure-floor">(.*?)</div>', html, re.S).group(1)
+        assert "Dimension la plus faible" not in floor and "Niveau plancher" in floor

@@ -548,12 +548,13 @@ def test_a_button_pressed_while_a_slow_save_is_on_its_way_waits_for_it(live_serv
 # -- issue 14: the results page as a person sees it ------------------------------------------------
 
 # Measured on the sample diagnostic (reports/sample/ai-maturity.yaml) before issue 14: 8,357 px at
-# 1280 px wide and 16,877 px at 375 px. The page must stay well under: at most 60 % of that (it
-# measured 4,810 and 8,769 px after, 58 % and 52 %). Issue 11 then added the AI Act section (folded),
-# its actions in the plan, each programme's criteria and the OPCO note: 5,430 px at 1280 (65 %). The
-# bound follows at 66 %: the plan (1,580 px) is the next thing to make shorter.
+# 1280 px wide and 16,877 px at 375 px. Issue 14 brought it to 4,810 and 8,769 px; issue 11 then added
+# the AI Act section, its actions in the plan, each programme's criteria: 5,430 and 9,860 px. Issue 14
+# asked for half the height: with the first two steps of each horizon, the first two programmes of
+# each need and the rest folded, it measures 3,694 px at 1280 (44 %) and 6,545 px at 375 (39 %).
+# The bounds keep it there: a section that grows back unfolded fails.
 HEIGHT_BEFORE = {1280: 8357, 375: 16877}
-HEIGHT_SHARE = 0.66
+HEIGHT_SHARE = {1280: 0.45, 375: 0.40}
 
 
 def sample_results(app) -> str:
@@ -576,7 +577,7 @@ def test_the_results_page_says_what_matters_first_and_fits_a_phone(live_server, 
     page = context.new_page()
     page.goto(base_url + sample_results(app))
     height = page.evaluate("document.documentElement.scrollHeight")
-    assert height <= HEIGHT_SHARE * HEIGHT_BEFORE[width], f"{height}px at {width}px"
+    assert height <= HEIGHT_SHARE[width] * HEIGHT_BEFORE[width], f"{height}px at {width}px"
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"the page is {scroll_width}px wide on a {inner_width}px screen"
     if width == 1280:
@@ -609,6 +610,18 @@ def test_the_results_page_says_what_matters_first_and_fits_a_phone(live_server, 
     assert not page.get_by_text("Le plan question par question").locator("..").locator("ul").is_visible()
     page.get_by_text("Le plan question par question").click()
     assert page.locator(".advice li").first.is_visible()
+    # the plan's first steps are shown; the others open on a click (a keyboard's Enter too)
+    later = page.locator(".plan-cols details.more-steps").last
+    assert later.locator("> summary").inner_text().endswith("autres étapes")
+    assert not later.locator(".plan li").first.is_visible()
+    later.locator("> summary").focus()
+    page.keyboard.press("Enter")
+    assert later.locator(".plan li").first.is_visible()
+    # and a need's other programmes
+    others = page.locator("details.more-programmes").first
+    assert not others.locator(".reco").first.is_visible()
+    others.locator("> summary").click()
+    assert others.locator(".reco").first.is_visible()
     assert_accessible(axe, page)
     context.close()
 

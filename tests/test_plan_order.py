@@ -96,3 +96,28 @@ def test_plan_order_mistakes_are_reported(mutate, expected):
     data = copy.deepcopy(mini_data())
     mutate(data)
     assert any(expected in problem for problem in problems_of(data)), problems_of(data)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("fr", ("D'abord ce qui doit venir en premier", "Ensuite l'effort", "à effort égal")),
+    ("en", ("First what must come first", "Then effort", "for the same effort")),
+])
+def test_the_methodology_page_explains_the_plan_order(client, app, lang, words):
+    """The public methodology says, in words, how the plan is ordered, and lists every step that
+    waits for another, from the questionnaire's own ``plan_order``."""
+    import html
+
+    from assessor.domain.questionnaire import latest
+
+    questionnaire = latest(app.extensions["assessor.questionnaires"], app.config["QUESTIONNAIRE_ID"])
+    client.get(f"/langue/{lang}")
+    page = html.unescape(client.get("/methodologie").get_data(as_text=True))
+    section = page.split('id="plan"', 1)[1].split("<h2", 1)[0]
+    for phrase in words:
+        assert phrase in section
+    rules = section.split('class="plan-waits"', 1)[1]
+    assert rules.count("<li>") == len(questionnaire.plan_order.after) > 5
+    for question_id, earlier in questionnaire.plan_order.after.items():
+        assert questionnaire.question(question_id).text.get(lang) in rules
+        for first in earlier:
+            assert questionnaire.question(first).text.get(lang) in rules

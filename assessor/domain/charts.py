@@ -21,6 +21,9 @@ def _wrap(label: str, width: int = 18) -> list[str]:
     return lines[:4]
 
 
+LABEL_GAP = 16  # between the 100 ring and a radar's labels, in the chart's units
+
+
 def radar_svg(axes: list[tuple[str, float | None]], title: str, description: str,
               previous: list[float | None] | None = None, size: int = 440,
               legend: tuple[str, str] | None = None) -> Markup:
@@ -51,7 +54,10 @@ def radar_svg(axes: list[tuple[str, float | None]], title: str, description: str
     for i, (label, _score) in enumerate(axes):
         x, y = point(i, 100)
         parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" class="radar-axis"/>')
-        lx, ly = point(i, 112)
+        # outside the 100 ring by a fixed gap, so that a full score's dot never touches its label
+        # (point() stops at 100: the labels sat on the ring)
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        lx, ly = cx + (radius + LABEL_GAP) * math.cos(angle), cy + (radius + LABEL_GAP) * math.sin(angle)
         lx += 8 if lx > cx + 10 else (-8 if lx < cx - 10 else 0)
         anchor = "middle" if abs(lx - cx) < 10 else ("start" if lx > cx else "end")
         lines = _wrap(label)

@@ -88,7 +88,6 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
     name = assessment["company_name"] or ""
     running_name = name if len(name) <= RUNNING_NAME_MAX else name[:RUNNING_NAME_MAX - 1].rstrip() + "…"
     submitted = assessment.get("submitted_at") or ""
-    scored = [d for d in context["dimensions"] if d["score"] is not None]
     department = assessment.get("department")
     return context | {
         "lang": lang,
@@ -108,7 +107,6 @@ def view(context: dict[str, Any], lang: str, radar_css: str = "") -> dict[str, A
                                else referential.ROLES, assessment.get("role"), lang),
         },
         "questionnaire_on": _version_day(questionnaire, lang),
-        "weakest": min(scored, key=lambda d: d["score"]) if scored else None,
         "punct": i18n.PUNCTUATION[lang],
         "radar": Markup(str(context["radar"]).replace("</desc>", f"</desc><style>{radar_css}</style>", 1)),
         **text_helpers(lang),

@@ -35,6 +35,11 @@ def diagnose(db: Database, assessment: dict[str, Any], questionnaire: Questionna
                            today or clock.today(settings.zone()), current_app.extensions.get("assessor.ai_act"))
 
 
+# The radar of a page: drawn smaller inside its labels than the default, so that the labels read
+# at about 13 px in a 34rem column (11 px before) and the chart takes 60 px less height (issue 14).
+RADAR_SIZE = 340
+
+
 def context(diagnosis: Diagnosis) -> dict[str, Any]:
     """Return the template context of a diagnosis (needs a request or app context for the words).
 
@@ -50,6 +55,7 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
                                 value=("–" if d["score"] is None else str(round(d["score"]))) + "/100")
                               for d in dimensions),
         previous=diagnosis.radar_previous,
+        size=RADAR_SIZE,
         legend=(_("Aujourd'hui"), _("Premier diagnostic, %(date)s",
                                     date=i18n.day(baseline["submitted_at"], str(get_locale() or "fr"), "medium", settings.zone()))
                 if baseline else _("Premier diagnostic")),
@@ -69,9 +75,17 @@ def context(diagnosis: Diagnosis) -> dict[str, Any]:
         "recommendations": list(diagnosis.recommendations), "readings": list(diagnosis.readings),
         "previous": baseline, "previous_result": diagnosis.baseline_result,
         "recommendation_groups": recommendation_groups(diagnosis.recommendations),
-        # the floor level's dimension, named beside it (the first of the weakest, as scoring takes it)
-        "weakest": min((d for d in dimensions if d["score"] is not None), key=lambda d: d["score"], default=None),
+        "weakest": weakest(dimensions),
     }
+
+
+def weakest(dimensions) -> Any:
+    """The floor level's dimension, named beside it: the first of the weakest, as scoring takes it;
+    none when every dimension has the same score (there is no weakest to name)."""
+    scored = [d for d in dimensions if d["score"] is not None]
+    if len({round(d["score"]) for d in scored}) < 2:
+        return None
+    return min(scored, key=lambda d: d["score"])
 
 
 def recommendation_groups(recommendations) -> list[tuple[Any, list[Any]]]:

@@ -323,8 +323,18 @@ def erase(token: str):
 
 @bp.route("/methodologie")
 def methodology():
-    return render_template("methodology.html", questionnaire=current_questionnaire(),
-                           min_answered_percent=MIN_ANSWERED_PERCENT)
+    from ..domain import recommend
+
+    questionnaire = current_questionnaire()
+    order = questionnaire.plan_order
+    # the steps that wait for another, in the questionnaire's order: (question, the questions first)
+    waits = [(question, [questionnaire.question(e) for e in order.after[question.id]])
+             for question in questionnaire.questions if question.id in order.after]
+    return render_template("methodology.html", questionnaire=questionnaire,
+                           min_answered_percent=MIN_ANSWERED_PERCENT, plan_waits=waits,
+                           plan_limits={"per_dimension": recommend.MAX_PER_DIMENSION,
+                                        "soon": recommend.MAX_QUICK_WINS,
+                                        "total": recommend.MAX_QUICK_WINS + recommend.MAX_LATER_STEPS})
 
 
 @bp.route("/confidentialite")
