@@ -75,8 +75,12 @@ def test_a_company_asks_for_check_ins_gets_one_message_and_fills_it_in(site, bro
     page = context.new_page()
     page.goto(f"{base_url}/a/{token}/verification")
     page.get_by_role("button", name="Valider et voir mes résultats").click()
-    expect(page.get_by_role("heading", name="Recevoir un point d'étape dans 3 mois puis 6 mois")).to_be_visible()
+    offer = page.get_by_role("heading", name="Recevoir un point d'étape dans 3 mois puis 6 mois")
+    expect(offer).to_be_visible()
     email = page.get_by_label("Votre adresse e-mail", exact=True)
+    expect(email).to_be_hidden()  # folded under its title: the results page stays short
+    offer.click()
+    expect(email).to_be_visible()
     assert email.input_value() == "dirigeante@atelier.example"  # prefilled from the profile
     page.get_by_role("button", name="Je m'inscris").click()
     expect(page.locator(".flash-success")).to_contain_text("vous recevrez un point d'étape")

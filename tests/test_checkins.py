@@ -96,6 +96,8 @@ def test_a_wrong_address_is_said_and_nothing_is_recorded_and_the_form_needs_its_
     response = ask_for_checkins(client, token, email="pas-une-adresse")
     assert response.status_code == 422
     assert "Cette adresse e-mail n'est pas valide" in unescape(response.get_data(as_text=True))
+    # the offer, folded on the page, is open again on its error (without JavaScript too)
+    assert re.search(r'<details class="fold" open>\s*<summary><h3 id="points-d-etape-title"', response.get_data(as_text=True))
     assert client.post(f"/a/{token}/points-d-etape", data={"email": "a@b.fr"}).status_code in (400, 422)
     assert store.subscription(db, assessment_id) is None
 
