@@ -112,22 +112,30 @@ def test_a_company_is_still_stored_as_a_company(app):
     assert stored(app, token)["audience"] == "company"
 
 
+# What a company reads and a public body must not: its size, its sector, its staff, its OPCO.
+COMPANY_WORDS = re.compile(r"entreprise|salarié|votre taille|votre secteur|\bopco\b|\btpe\b|\bpme\b", re.IGNORECASE)
+
+
+def company_words(text: str) -> list[str]:
+    return COMPANY_WORDS.findall(text.replace("\u00a0", " "))
+
+
 def test_the_whole_public_journey_never_says_entreprise(app, client, questionnaire):
     token = start(client)
     answers = worst_answers(questionnaire)
     for dimension in questionnaire.dimensions:
         page = client.get(f"/a/{token}/s/{dimension.id}").get_data(as_text=True)
-        assert "entreprise" not in text_of(page).lower()
+        assert company_words(text_of(page)) == []
         assert post_section(client, token, dimension, answers).status_code == 302
     # resuming goes to the review, which lists the answers
     assert client.get(f"/a/{token}").headers["Location"].endswith(f"/a/{token}/verification")
     review = client.get(f"/a/{token}/verification").get_data(as_text=True)
-    assert "entreprise" not in text_of(review).lower()
+    assert company_words(text_of(review)) == []
     response = client.post(f"/a/{token}/valider", data={"csrf_token": token_csrf(review)})
     assert response.headers["Location"].endswith(f"/a/{token}/resultats")
 
     results = text_of(client.get(f"/a/{token}/resultats").get_data(as_text=True))
-    assert "entreprise" not in results.lower()
+    assert company_words(results) == []
     assert "Commune · 10 000 à 49 999 habitants · 50 à 249 agents".replace(" ", "") in results.replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
     assert "Comparaison avec des" not in results  # peers are companies of a size band
     assert "Structure située en" in results  # the region criterion, in the body's words
@@ -137,7 +145,7 @@ def test_the_whole_public_journey_never_says_entreprise(app, client, questionnai
     text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf.data,
                                               capture_output=True, check=True).stdout.decode("utf-8"))
     assert "Commune de Saint-Exemple" in text
-    assert "entreprise" not in text.lower()
+    assert company_words(text) == []
     assert "votre commune se situe au niveau" in text
 
     # the same data export and erasure as a company
@@ -146,7 +154,7 @@ def test_the_whole_public_journey_never_says_entreprise(app, client, questionnai
     assert data.json["profile"]["body_kind"]["label"] == "Commune"
     assert data.json["profile"]["role"]["label"] == "Direction générale"
     erase = client.get(f"/a/{token}/supprimer").get_data(as_text=True)
-    assert "entreprise" not in text_of(erase).lower()
+    assert company_words(text_of(erase)) == []
     client.post(f"/a/{token}/supprimer", data={"confirm": "y", "scope": "chain", "csrf_token": token_csrf(erase)})
     assert stored(app, token) is None
 
@@ -156,7 +164,7 @@ def test_the_report_html_of_a_body_says_its_kind_and_never_entreprise(app, quest
         assessment_id, _token = create_assessment(app, worst_answers(questionnaire), submit=True,
                                                   audience="public", body_kind=kind)
         html = text_of(report_html(app, assessment_id, questionnaire))
-        assert "entreprise" not in html.lower()
+        assert company_words(html) == []
         assert words in html
 
 

@@ -269,18 +269,18 @@ def load_catalogue(path: Path, questionnaires: dict[str, Questionnaire]) -> Cata
     """Load the catalogue file and the files beside it that add to it, raising QuestionnaireError with
     every problem found (entry ids are unique across the files)."""
     problems: list[str] = []
-    parts: list[Catalogue] = []
+    parts: list[tuple[Path, Catalogue]] = []
     for part in catalogue_files(path):
         data, part_problems = _parse_yaml(part)
         if part_problems:
             problems.extend(part_problems)
             continue
         try:
-            parts.append(parse_catalogue(data, questionnaires, part.name))
+            parts.append((part, parse_catalogue(data, questionnaires, part.name)))
         except QuestionnaireError as exc:
             problems.extend(exc.problems)
     seen: dict[str, str] = {}
-    for part_path, part in zip(catalogue_files(path), parts):
+    for part_path, part in parts:
         for entry in part.entries:
             if entry.id in seen:
                 problems.append(f"{part_path.name}: entries[{entry.id}].id: also defined in {seen[entry.id]}")
@@ -288,4 +288,4 @@ def load_catalogue(path: Path, questionnaires: dict[str, Questionnaire]) -> Cata
     if problems:
         raise QuestionnaireError(problems)
     # The version names every file's version, so that a change in any of them changes it.
-    return Catalogue("+".join(p.version for p in parts), tuple(e for p in parts for e in p.entries))
+    return Catalogue("+".join(p.version for _path, p in parts), tuple(e for _path, p in parts for e in p.entries))

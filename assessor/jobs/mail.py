@@ -62,22 +62,39 @@ def send(smtp: Settings, msg: EmailMessage) -> None:
     """Hand ``msg`` to the SMTP server, within ``smtp.timeout`` seconds per step; raise MailError.
 
     The error says what went wrong in general terms, never the message (it carries a private link).
+    Once the server accepted the message it is sent, whatever the goodbye says: a QUIT answered
+    with anything but 221, or a connection closed after the message, is not a failure (retrying
+    it would send the company a second copy).
     """
+    connection = None
     try:
         if smtp.tls == "ssl":
             connection = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
                                           context=ssl.create_default_context())
         else:
             connection = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-        with connection:
-            if smtp.tls == "starttls":
-                connection.starttls(context=ssl.create_default_context())
-            if smtp.user:
-                connection.login(smtp.user, smtp.password)
-            connection.send_message(msg)
+        if smtp.tls == "starttls":
+            connection.starttls(context=ssl.create_default_context())
+        if smtp.user:
+            connection.login(smtp.user, smtp.password)
+        connection.send_message(msg)
     except smtplib.SMTPResponseException as exc:
+        _close(connection)
         raise MailError(f"the SMTP server {smtp.host}:{smtp.port} refused the message "
                         f"(code {exc.smtp_code})") from None
     except (smtplib.SMTPException, OSError) as exc:
+        _close(connection)
         raise MailError(f"the SMTP server {smtp.host}:{smtp.port} could not be reached or failed "
                         f"({type(exc).__name__})") from None
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        _close(connection)
+
+
+def _close(connection: smtplib.SMTP | None) -> None:
+    if connection is not None:
+        try:
+            connection.close()
+        except OSError:
+            pass
