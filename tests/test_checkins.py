@@ -84,8 +84,12 @@ def test_the_results_page_offers_check_ins_at_the_profiles_address_and_records_t
     assert subscription["email"] == "contact@dupont.example"  # the profile's, prefilled
     assert subscription["consented_at"].startswith(dt.date.today().isoformat()[:4])
     assert subscription["withdrawn_at"] is None
+    # the address is said on the page, never carried in the session cookie (flash messages live there)
+    cookies = " ".join(c.value for c in client._cookies.values()) if hasattr(client, "_cookies") else ""
+    assert "dupont" not in cookies and "dupont" not in response.headers.get("Set-Cookie", "")
     html = unescape(client.get(response.headers["Location"]).get_data(as_text=True)).replace("\u00a0", " ")
-    assert "vous recevrez un point d'étape 3 mois puis 6 mois après la validation, à l'adresse contact@dupont.example" \
+    assert "C'est noté : vous recevrez un point d'étape 3 mois puis 6 mois après la validation." in html
+    assert "Vous recevrez un point d'étape 3 mois puis 6 mois après la validation, à l'adresse contact@dupont.example" \
         in html
     assert "Ne plus recevoir de points d'étape" in html
 
@@ -99,6 +103,10 @@ def test_a_wrong_address_is_said_and_nothing_is_recorded_and_the_form_needs_its_
     # the offer, folded on the page, is open again on its error (without JavaScript too)
     assert re.search(r'<details class="fold" open>\s*<summary><h3 id="points-d-etape-title"', response.get_data(as_text=True))
     assert client.post(f"/a/{token}/points-d-etape", data={"email": "a@b.fr"}).status_code in (400, 422)
+    # the switch of language on that page (its address is the form's): back to the results, at the offer
+    switched = client.post("/langue/en", data={"next": f"/a/{token}/points-d-etape", "csrf_token": csrf(response.get_data(as_text=True))})
+    again = client.get(switched.headers["Location"])
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/a/{token}/resultats#points-d-etape")
     assert store.subscription(db, assessment_id) is None
 
 
@@ -448,3 +456,30 @@ def test_the_check_in_page_speaks_english_to_an_english_browser(app, checkin_pag
     html = unescape(app.test_client().get(page, headers={"Accept-Language": "en"}).get_data(as_text=True))
     assert 'lang="en"' in html and "Your 3-month check-in" in html
     assert "Not started" in html and "Application submitted" in html and "I would like an advisor to contact me." in html
+
+
+def test_asking_to_be_contacted_on_a_check_in_lets_the_regions_advisors_see_it(app, db):
+    """A company that had not agreed to be contacted ticks « recontacté(e) »: that is its consent, so
+    its region's advisors (not only an administrator) find it, with the check-ins' address."""
+    assessment_id, token = submitted(app, consent_contact=False, email=None)
+    client = app.test_client()
+    ask_for_checkins(client, token, email="dirigeante@atelier.example")
+    send(app, THREE_MONTHS)
+    [checkin] = store.of_assessment(db, assessment_id)
+    assert db.execute("select consent_contact from assessments where id = ?", [assessment_id]).fetchone()[0] == 0
+    store.save(db, checkin["id"], wants_contact=True)
+    consent, email = db.execute("select consent_contact, email from assessments where id = ?",
+                                [assessment_id]).fetchone()
+    assert (consent, email) == (1, "dirigeante@atelier.example")
+
+
+def test_the_messages_go_in_the_language_picked_on_the_page_where_the_company_consented(app, db):
+    assessment_id, token = submitted(app)  # a diagnostic taken in French
+    client = app.test_client()
+    client.get("/langue/en")  # the switch (a plain link switches too)
+    html = client.get(f"/a/{token}/resultats").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    prefilled = re.search(r'<input[^>]*id="email"[^>]*>', html).group(0)
+    client.post(f"/a/{token}/points-d-etape", data={
+        "csrf_token": csrf(html), "email": unescape(re.search(r'value="([^"]*)"', prefilled).group(1))})
+    assert store.subscription(db, assessment_id)["lang"] == "en"

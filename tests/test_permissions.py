@@ -195,6 +195,8 @@ MATRIX: dict[str, list[Case]] = {
     # only the link sends, to the company's own address (tests/test_resume_mail.py).
     "checkins.subscribe": [Case("POST", with_token("/a/{token}/points-d-etape"), (404, 422, 404, 404, 404),
                                 data=lambda w: {})],
+    "checkins.back_to_the_offer": [Case("GET", with_token("/a/{token}/points-d-etape"), SME_REDIRECT),
+                                   Case("GET", with_token("/a/{token}/points-d-etape/retrait"), SME_REDIRECT)],
     "checkins.withdraw": [Case("POST", with_token("/a/{token}/points-d-etape/retrait"), SME_REDIRECT,
                                data=lambda w: {})],
     "checkins.page": [Case("GET", with_checkin("/p/{checkin}"), SME_ONLY),

@@ -206,6 +206,12 @@ def save(db: Database, checkin_id: int, statuses: dict[tuple[str, str], str | No
             sets.append("submitted_at = ?")
             params.append(stamp)
         db.execute(f"update checkins set {', '.join(sets)} where id = ?", [*params, checkin_id])
+        if wants_contact:
+            # asking to be contacted is the consent to be contacted: the company's advisors (not only
+            # an administrator) then see it, at the address the check-ins go to if it gave none before
+            db.execute("update assessments set consent_contact = 1, email = coalesce(email, "
+                       "(select s.email from checkin_subscriptions as s where s.assessment_id = assessments.id)) "
+                       "where id = (select assessment_id from checkins where id = ?)", [checkin_id])
 
 
 # -- deciding what is due, and the outbox ----------------------------------------------------------

@@ -26,8 +26,8 @@ from ..store import checkins as store
 from ..store.db import get_db
 from .content import questionnaire_for
 from .errors import redisplay_on_csrf_error
-from .forms import CheckinSubscribeForm
-from .language import lang
+from .forms import CheckinSubscribeForm, clean_text
+from .language import lang, picked_language
 
 bp = Blueprint("checkins", __name__)
 
@@ -114,6 +114,15 @@ def _submitted(token: str) -> dict[str, Any]:
     return assessment
 
 
+@bp.route("/a/<token>/points-d-etape", methods=["GET"])
+@bp.route("/a/<token>/points-d-etape/retrait", methods=["GET"])
+def back_to_the_offer(token: str):
+    """The address of a form's answer, opened again (a reload, the language switch on a refused
+    address): the results page, at the offer."""
+    _submitted(token)
+    return redirect(url_for("assess.results", token=token) + "#points-d-etape")
+
+
 @bp.route("/a/<token>/points-d-etape", methods=["POST"])
 @redisplay_on_csrf_error
 def subscribe(token: str):
@@ -124,11 +133,13 @@ def subscribe(token: str):
     form = CheckinSubscribeForm()
     if g.get("csrf_expired") or not form.validate_on_submit():
         return render_results(token, assessment, checkin_form=form), 422
-    jobs.subscribe(get_db(), assessment, form.email.data, assessment.get("lang") or lang())
+    # the messages' language: the one the reader picked on the page where they consent, else the diagnostic's
+    jobs.subscribe(get_db(), assessment, form.email.data, picked_language() or assessment.get("lang") or lang())
     current_app.logger.info("assessment %s: check-ins asked for", assessment["id"])
-    flash(_("C'est noté : vous recevrez un point d'étape %(when)s après la validation, à l'adresse %(email)s. Vous pouvez "
+    # the address is on the page itself, not in the flash message (the session cookie carries that)
+    flash(_("C'est noté : vous recevrez un point d'étape %(when)s après la validation. Vous pouvez "
             "retirer votre accord à tout moment, depuis chaque e-mail ou depuis cette page.",
-            when=steps_words(settings.checkin_months(current_app.config)), email=form.email.data), "success")
+            when=steps_words(settings.checkin_months(current_app.config))), "success")
     return redirect(url_for("assess.results", token=token) + "#points-d-etape")
 
 
@@ -194,7 +205,7 @@ def page(token: str):
                 value = request.form.get(_field(kind, ref))
                 if value in store.STATUSES[kind]:
                     statuses[(kind, ref)] = value
-        comment = request.form.get("comment", "")
+        comment = clean_text(request.form.get("comment", ""))
         if len(comment) > COMMENT_MAX_LENGTH:
             errors["comment"] = _("Le commentaire ne peut pas dépasser %(max)d caractères.", max=COMMENT_MAX_LENGTH)
             comment = None
@@ -209,7 +220,7 @@ def page(token: str):
                     "même lien."), "success")
             return redirect(url_for("checkins.page", token=token))
         checkin = store.get(db, checkin["id"])
-    elif request.method == "GET":
+    elif request.method == "GET" and not checkin["opened_at"]:
         store.mark_opened(db, checkin["id"])
     saved = store.items(db, checkin["id"])
     posted = request.method == "POST"

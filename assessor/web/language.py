@@ -23,13 +23,19 @@ def lang() -> str:
     return str(get_locale() or "fr")
 
 
+def picked_language() -> str | None:
+    """Return the language the reader picked with the switch (this visit, or remembered), or None."""
+    picked = session.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return picked if picked in i18n.LANGUAGES else None
+
+
 def chosen_language() -> str:
     """Return the language of the request: the one picked with the switch (this visit, then
     remembered), else the browser's first supported one (``Accept-Language``), else French."""
     if not has_request_context():
         return i18n.SOURCE_LANGUAGE
-    picked = session.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    if picked in i18n.LANGUAGES:
+    picked = picked_language()
+    if picked:
         return picked
     return request.accept_languages.best_match(i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE)
 
