@@ -339,6 +339,23 @@ def test_the_funnel_hides_a_stage_of_4_companies_and_shows_it_from_5(app):
     assert re.search(r'<th scope="row">Hauts-de-France</th>\s*<td>8</td>', by_region)
 
 
+def test_a_hidden_region_is_not_the_total_minus_the_region_shown(app):
+    """6 companies started in Hauts-de-France, 3 in Bretagne: showing 9 and 6 would tell 3."""
+    for i in range(6):
+        checkin(app, validated(app, days_ago(200), company_name=f"Nord {i}"), statuses={("action", "q1"): "en_cours"})
+    for i in range(3):
+        checkin(app, validated(app, days_ago(200), company_name=f"Breizh {i}", region="FR-BRE"),
+                statuses={("action", "q1"): "en_cours"})
+    client = client_of(app, "admin@example.org", is_admin=True)
+    html = client.get("/conseiller/observatoire/impact").get_data(as_text=True)
+    assert funnel_total(html)[:2] == ["9", "9 100 %"]
+    by_region = html[html.index('id="funnel-region-title"'):]
+    by_region = by_region[:by_region.index("</table>")]
+    for region in ("Hauts-de-France", "Bretagne"):
+        row = re.search(rf'<th scope="row">{region}</th>(.*?)</tr>', by_region, re.S).group(1)
+        assert re.findall(r"<td>\s*(\d+)", row)[:2] == [], f"{region}: {row}"
+
+
 def test_a_region_of_4_companies_shows_no_figure_at_all(app):
     for i in range(4):
         checkin(app, validated(app, days_ago(200), company_name=f"Active {i}", region="FR-BRE"),

@@ -21,9 +21,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from .checkins import APPLIED, CONTACTED, OBTAINED, STARTED
+# The observatory's rules: no figure from fewer than 5 companies, comparisons from 10 per group.
+from .stats import PEERS_MIN as COMPARE_MIN, SMALL_CELL
 
-SMALL_CELL = 5
-COMPARE_MIN = 10
 KINDS = ("region", "size_band", "sector")
 STAGES = ("diagnosed", "started", "contacted", "applied", "obtained")
 
@@ -104,11 +104,6 @@ def gains(db: Database, regions: list[str] | None, include_demo: bool = False) -
         if n_with or n_alone:
             found[kind][key] = Gain((n_with, total_with), (n_alone, total_alone))
     return found
-
-
-def shown(count: int) -> int | None:
-    """A count as it may be shown: None (« moins de 5 ») below ``SMALL_CELL``."""
-    return count if count >= SMALL_CELL else None
 
 
 def average(group: tuple[int, float]) -> float | None:

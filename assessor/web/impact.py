@@ -19,7 +19,7 @@ from wtforms.validators import Optional
 
 from ..domain import i18n
 from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
-from ..store import impact
+from ..store import impact, stats
 from ..store.db import get_db
 from .forms import QueryForm
 from .language import lang
@@ -39,16 +39,20 @@ class ImpactForm(QueryForm):
 
 def funnel_rows(found: dict[str, impact.Funnel], labels: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """One row per category: each stage's count (None below the small-cell threshold) and its share
-    of the diagnosed companies (None when either is hidden). Categories without any company go."""
+    of the diagnosed companies (None when either is hidden). Categories without any company go.
+
+    Each stage's column is a distribution of the companies over the categories: it is suppressed as
+    the observatory's are (``stats.suppress``), so that no hidden cell is the total minus the others."""
+    keys = [key for key, _label in labels if key in found]
+    columns = {name: stats.suppress({key: found[key].stage(name) for key in keys}, keys) for name in impact.STAGES}
     rows = []
     for key, label in labels:
-        row = found.get(key)
-        if row is None:
+        if key not in found:
             continue
-        diagnosed = impact.shown(row.diagnosed)
+        diagnosed = columns["diagnosed"][key]
         stages = []
         for name in impact.STAGES:
-            count = impact.shown(row.stage(name))
+            count = columns[name][key]
             share = int(100 * count / diagnosed + 0.5) if count is not None and diagnosed else None  # 62.5 → 63
             stages.append({"name": name, "count": count, "share": share})
         rows.append({"key": key, "label": label, "stages": stages})
@@ -56,18 +60,23 @@ def funnel_rows(found: dict[str, impact.Funnel], labels: list[tuple[str, str]]) 
 
 
 def gain_rows(found: dict[str, impact.Gain], labels: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """One row per category: each group's companies and average gain (hidden below 5), and the
-    difference only when both groups have 10 companies."""
+    """One row per category: each group's companies and average gain (hidden below 5, and as a
+    distribution: ``stats.suppress``), and the difference only when both groups have 10 companies."""
+    keys = [key for key, _label in labels if key in found]
+    groups = {group: stats.suppress({key: getattr(found[key], group)[0] for key in keys}, keys)
+              for group in ("accompanied", "alone")}
     rows = []
     for key, label in labels:
         gain = found.get(key)
         if gain is None:
             continue
-        with_, alone = impact.average(gain.accompanied), impact.average(gain.alone)
+        with_, alone = (impact.average(gain.accompanied) if groups["accompanied"][key] is not None else None,
+                        impact.average(gain.alone) if groups["alone"][key] is not None else None)
         rows.append({"key": key, "label": label,
-                     "accompanied": impact.shown(gain.accompanied[0]), "accompanied_gain": with_,
-                     "alone": impact.shown(gain.alone[0]), "alone_gain": alone,
-                     "difference": round(with_ - alone, 1) if impact.comparable(gain) else None})
+                     "accompanied": groups["accompanied"][key], "accompanied_gain": with_,
+                     "alone": groups["alone"][key], "alone_gain": alone,
+                     "difference": round(with_ - alone, 1) if impact.comparable(gain) and None not in (with_, alone)
+                     else None})
     return rows
 
 
