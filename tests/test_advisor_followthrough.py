@@ -195,7 +195,7 @@ def opt_in(app, email, lang="fr", **kwargs):
     return advisor_id
 
 
-def test_the_digest_goes_once_a_day_to_each_advisor_in_their_language_without_private_links(app):
+def test_the_digest_goes_once_a_day_to_each_advisor_in_their_language_without_private_links(app, monkeypatch):
     nord = validated(app, days_ago(10), company_name="Nord Métal")
     _token = create_assessment(app, company_name="Brouillon")[1]
     validated(app, days_ago(10), company_name="Breizh Bois", region="FR-BRE")
@@ -205,10 +205,16 @@ def test_the_digest_goes_once_a_day_to_each_advisor_in_their_language_without_pr
     opt_in(app, "idf@example.org", regions=["FR-IDF"])  # nobody to get back to
     runner = app.test_cli_runner()
     today = clock.today(PARIS).isoformat()
+    from assessor.jobs import digest as digest_job
+
+    composed = []
+    original = digest_job.compose
+    monkeypatch.setattr(digest_job, "compose", lambda *a, **k: composed.append(1) or original(*a, **k))
 
     result = runner.invoke(args=["checkins", "digest", "--as-of", today])
     assert result.exit_code == 0, result.output
     assert "2 sent" in result.output and "1 with nobody" in result.output
+    assert len(composed) == 3  # each advisor's list searched and written once
     files = digest_files(app)
     assert set(files) == {"hdf@example.org", "bre@example.org"}
     french, english = files["hdf@example.org"], files["bre@example.org"]
@@ -223,6 +229,7 @@ def test_the_digest_goes_once_a_day_to_each_advisor_in_their_language_without_pr
     again = runner.invoke(args=["checkins", "digest", "--as-of", today])
     assert "0 sent, 2 already sent" in again.output
     assert len(digest_files(app)) == 2
+    assert len(composed) == 4  # the sent ones are not composed again (the empty one is looked at again)
     db = connect(app.config["DATABASE"])
     keys = [row[0] for row in db.execute("select key from outbox where kind = 'digest' order by key")]
     db.close()

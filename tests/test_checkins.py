@@ -225,6 +225,9 @@ def test_a_sender_that_died_holding_a_message_leaves_it_to_the_next_one_after_it
     assert len(inbox.messages) == 1
 
 
+ACCOUNTS_PAGE = "/conseiller/admin/comptes"
+
+
 def test_a_refused_message_is_tried_a_bounded_number_of_times_and_listed(tmp_path, smtp, caplog):
     app, inbox, _id, token = subscribed(tmp_path, smtp, MAIL_MAX_ATTEMPTS=2)
     inbox.refuse = True
@@ -239,6 +242,15 @@ def test_a_refused_message_is_tried_a_bounded_number_of_times_and_listed(tmp_pat
     assert "checkin:" in listing and "2/2" in listing and "refused the message (code 554)" in listing
     assert "contact@dupont.example" not in listing
     assert "no more tries" in caplog.text
+    # and on the administrator's page, in French, with the server's own words beside
+    from factories import login, make_advisor
+
+    make_advisor(app, "admin@example.org", is_admin=True)
+    admin = app.test_client()
+    form = admin.get("/conseiller/connexion").get_data(as_text=True)
+    login(admin, "admin@example.org", csrf_token=csrf(form))
+    page = unescape(admin.get(ACCOUNTS_PAGE).get_data(as_text=True)).replace("\u00a0", " ")
+    assert re.search(rf"Point d'étape du diagnostic n° {_id}, message du [^:<]+ : refusé par le serveur de messagerie", page)
     inbox.refuse = False
     assert inbox.messages == []
 

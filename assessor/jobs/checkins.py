@@ -121,11 +121,13 @@ def flush(db: Database, now: dt.datetime | None = None) -> Run:
 COMPOSERS: dict[str, Callable[[Database, dict[str, Any]], EmailMessage | None]] = {}
 
 
-def deliver(db: Database, row: dict[str, Any], run: Run, now: dt.datetime, max_attempts: int) -> None:
-    """Send one taken outbox row and record what happened."""
+def deliver(db: Database, row: dict[str, Any], run: Run, now: dt.datetime, max_attempts: int,
+            message: EmailMessage | None = None) -> None:
+    """Send one taken outbox row (``message``: already composed by the caller) and record what happened."""
     log = current_app.logger
     compose = COMPOSERS.get(row["kind"])
-    message = compose(db, row) if compose else None
+    if message is None:
+        message = compose(db, row) if compose else None
     if message is None:
         checkins.cancel(db, row["id"], "no longer to be sent" if compose else f"unknown kind {row['kind']!r}")
         log.info("message %s (%s) cancelled: no longer to be sent", row["id"], row["kind"])

@@ -19,6 +19,7 @@ from flask_babel import ngettext
 from huey import Huey, crontab
 from sqlite_utils import Database
 
+from .. import config as settings
 from ..domain import clock, i18n
 from ..domain.referential import REGIONS
 from ..store import accounts, checkins, digests, workspace
@@ -63,7 +64,7 @@ def list_url(app: Flask) -> str:
 
 def compose(app: Flask, db: Database, advisor: dict[str, Any], as_of: dt.date) -> Digest | None:
     """Return an advisor's digest of the day ``as_of``, or None when nobody is to get back to."""
-    tz = clock.zone(app.config.get("TIMEZONE") or clock.DEFAULT_TIMEZONE)
+    tz = settings.zone()
     scope = workspace.Scope.of(advisor)
     filters = workspace.Filters(remind=True, as_of=as_of, tz=tz, sort="date", descending=False)
     page = workspace.search(db, scope, filters, per_page=LISTED)
@@ -103,7 +104,7 @@ def register(app: Flask, huey: Huey):
     @huey.periodic_task(crontab(minute=MINUTE, hour=HOUR_UTC), name="advisor_digest")
     def advisor_digest() -> None:
         with app.app_context():
-            send_all(app, clock.today(clock.zone(app.config.get("TIMEZONE") or clock.DEFAULT_TIMEZONE)))
+            send_all(app, clock.today(settings.zone()))
 
     return advisor_digest
 
@@ -122,18 +123,24 @@ def send_all(app: Flask, as_of: dt.date) -> dict[str, int]:
     db = connect(app.config["DATABASE"])
     try:
         for advisor in accounts.digest_advisors(db):
+            if digests.sent_key(db, key(advisor["id"], as_of)):  # a second run of the day: nothing to compose
+                counts["already"] += 1
+                continue
             digest = compose(app, db, advisor, as_of)
             if digest is None:
                 counts["empty"] += 1
                 continue
-            outbox_id = digests.enqueue(db, key(advisor["id"], as_of), digest.to, digest.lang, digest.count)
+            outbox_id = digests.enqueue(db, key(advisor["id"], as_of), digest.to, digest.lang)
             now = dt.datetime.now(dt.timezone.utc)
             row = checkins.claim(db, now, max_attempts, lease_seconds=outbox.LEASE_SECONDS, only=[outbox_id])
             if row is None:
                 counts["already" if digests.sent(db, outbox_id) else "pending"] += 1
                 continue
             run = outbox.Run()
-            outbox.deliver(db, row, run, now, max_attempts)
+            # composed once: the message just composed goes (a retry composes it anew, as of its day)
+            outbox.deliver(db, row, run, now, max_attempts,
+                           message=mail.message(outbox.sender(), digest.to, digest.subject, digest.text,
+                                                digest.html, digest.lang))
             counts["sent"] += run.sent
             counts["failed"] += run.failed
             counts["empty"] += run.cancelled  # nobody left to list when it went
