@@ -329,6 +329,7 @@ def test_the_privacy_page_names_the_controller_bases_recipients_retention_rights
                   "Qui reçoit vos données", "pour votre région seulement",
                   "pendant 90 jours est supprimé", "supprimé 730 jours après sa validation",
                   "Portabilité", "JSON", "Effacement", "retrait de votre consentement",
+                  "sa population, son nombre d'agents",  # what a public body's profile collects
                   'href="https://www.cnil.fr/fr/plaintes"'):
         assert words in page, words
 

@@ -156,6 +156,8 @@ def test_a_questionnaire_for_public_bodies_is_listed_apart_and_never_mixed(app, 
     ]
     chosen = page(admin, "?questionnaire=ai-public%401")
     assert key_figure(chosen) == "6" and 'id="questionnaire-shown">Collectivités — ' in chosen
+    assert "Par taille d'entreprise" not in chosen and "Par secteur d'activité" not in chosen  # companies' only
+    assert "Par taille d'entreprise" in page(admin)
 
 
 # -- peers ---------------------------------------------------------------------------------------

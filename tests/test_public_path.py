@@ -76,6 +76,7 @@ def test_the_public_form_asks_the_body_s_profile_and_says_what_is_missing_in_fre
                     "Cette adresse e-mail n'est pas valide"):
         assert message in html, message
     assert "Effectif" not in html and "NAF" not in html and "OPCO" not in html
+    assert "prenom.nom@mairie.fr" in html and "@entreprise.fr" not in html  # its example, in a body's words
     assert 'value="pas-une-adresse"' in html
 
 
@@ -190,10 +191,10 @@ def test_advisors_filter_by_audience_and_export_it(app, auth, questionnaire):
     body = client.get("/conseiller/export.csv").get_data().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
     by_name = {r["Entreprise"]: r for r in rows}
-    assert by_name["Commune de Saint-Exemple"]["audience"] == "public"
+    assert by_name["Commune de Saint-Exemple"]["Public visé"] == "Collectivités et établissements publics"
     assert by_name["Commune de Saint-Exemple"]["Nature de la collectivité"] == "Commune"
     assert by_name["Commune de Saint-Exemple"]["Agents"] == "50 à 249 agents"
-    assert by_name["Menuiserie Dupont"]["audience"] == "company"
+    assert by_name["Menuiserie Dupont"]["Public visé"] == "Entreprises"
 
 
 def test_the_advisor_file_shows_the_body_s_profile_in_its_words(app, auth, questionnaire):
@@ -239,3 +240,17 @@ def test_a_commune_in_herault_is_sent_to_the_cnfpt_and_les_interconnectes(app, c
     results = text_of(client.get(f"/a/{token}/resultats").get_data(as_text=True))
     assert "CNFPT" in results and "Interconnectés" in results
     assert "OPCO" not in results and "Bpifrance" not in results
+
+
+def test_every_kind_of_body_has_its_own_words_in_both_languages():
+    from assessor.domain import audience
+    from assessor.domain.referential import PUBLIC_KINDS
+
+    for kind in PUBLIC_KINDS:
+        french, english = audience.words("public", kind, "fr"), audience.words("public", kind, "en")
+        assert french.your != "votre collectivité" and french.your.startswith("votre "), kind
+        assert english.your.startswith("your ") and "collectivité" not in english.your, kind
+    assert audience.words("public", "commune", "fr").of_the == "de la commune"
+    assert audience.words("public", "departement", "fr").of_the == "du département"
+    assert audience.words("public", "inconnue", "fr").your == "votre collectivité"  # an unknown kind: generic
+    assert audience.words("company", None, "en").Your == "Your company"

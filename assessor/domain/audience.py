@@ -21,11 +21,7 @@ class Words:
 
     audience: str
     your: str     # "votre entreprise", "votre commune", "your company"
-    the: str      # "l'entreprise", "le département", "the company"
     of_the: str   # "de l'entreprise", "du département", "of the company"
-    noun: str     # "entreprise", "collectivité" (the audience's generic noun)
-    nouns: str    # "entreprises", "collectivités"
-    staff: str    # "salariés", "agents"
 
     @property
     def public(self) -> bool:
@@ -36,25 +32,19 @@ class Words:
         return self.your[:1].upper() + self.your[1:]
 
 
-# (your, the, of the) per kind and language; None: the generic words of a public body.
-_KIND_FORMS: dict[str | None, dict[str, tuple[str, str, str]]] = {
-    None: {"fr": ("votre collectivité", "la collectivité", "de la collectivité"),
-           "en": ("your public body", "the public body", "of the public body")},
-    "commune": {"fr": ("votre commune", "la commune", "de la commune"),
-                "en": ("your municipality", "the municipality", "of the municipality")},
-    "epci": {"fr": ("votre intercommunalité", "l'intercommunalité", "de l'intercommunalité"),
-             "en": ("your intermunicipal body", "the intermunicipal body", "of the intermunicipal body")},
-    "departement": {"fr": ("votre département", "le département", "du département"),
-                    "en": ("your département", "the département", "of the département")},
-    "region": {"fr": ("votre région", "la région", "de la région"),
-               "en": ("your region", "the region", "of the region")},
-    "etablissement": {"fr": ("votre établissement", "l'établissement", "de l'établissement"),
-                      "en": ("your establishment", "the establishment", "of the establishment")},
+# (your, of the) per kind of referential.PUBLIC_KINDS and language; None: a public body's generic words
+# (tests/test_public_path.py checks that every kind has its forms).
+_KIND_FORMS: dict[str | None, dict[str, tuple[str, str]]] = {
+    None: {"fr": ("votre collectivité", "de la collectivité"), "en": ("your public body", "of the public body")},
+    "commune": {"fr": ("votre commune", "de la commune"), "en": ("your municipality", "of the municipality")},
+    "epci": {"fr": ("votre intercommunalité", "de l'intercommunalité"),
+             "en": ("your intermunicipal body", "of the intermunicipal body")},
+    "departement": {"fr": ("votre département", "du département"), "en": ("your département", "of the département")},
+    "region": {"fr": ("votre région", "de la région"), "en": ("your region", "of the region")},
+    "etablissement": {"fr": ("votre établissement", "de l'établissement"),
+                      "en": ("your establishment", "of the establishment")},
 }
-_COMPANY = {"fr": ("votre entreprise", "l'entreprise", "de l'entreprise", "entreprise", "entreprises", "salariés"),
-            "en": ("your company", "the company", "of the company", "company", "companies", "employees")}
-_PUBLIC = {"fr": ("collectivité", "collectivités", "agents"),
-           "en": ("public body", "public bodies", "staff")}
+_COMPANY = {"fr": ("votre entreprise", "de l'entreprise"), "en": ("your company", "of the company")}
 
 
 def words(audience: str | None, kind: str | None = None, lang: str = "fr") -> Words:
@@ -63,8 +53,7 @@ def words(audience: str | None, kind: str | None = None, lang: str = "fr") -> Wo
     lang = "en" if lang == "en" else "fr"
     if audience != PUBLIC:
         return Words(COMPANY, *_COMPANY[lang])
-    your, the, of_the = _KIND_FORMS[kind if kind in referential.PUBLIC_KINDS else None][lang]
-    return Words(PUBLIC, your, the, of_the, *_PUBLIC[lang])
+    return Words(PUBLIC, *_KIND_FORMS.get(kind, _KIND_FORMS[None])[lang])
 
 
 def words_for(assessment: Any, lang: str) -> Words:

@@ -16,7 +16,7 @@ from typing import Any
 from . import eligibility as eligibility_rules
 from .catalogue import Catalogue, Entry
 from .questionnaire import PlanOrder, Questionnaire, Text
-from .scoring import AdviceItem, Result
+from .scoring import AdviceItem, Result, target_for
 
 MAX_RECOMMENDATIONS = 8
 REGIONAL_BONUS = 1.5
@@ -92,12 +92,12 @@ def eligibility(entry: Entry, profile: Profile, today: dt.date) -> eligibility_r
 
 def eligible(entry: Entry, profile: Profile, today: dt.date) -> bool:
     """Tell whether the entry may concern a company with this profile today (eligible or to check)."""
-    return entry.serves(profile.audience) and eligibility(entry, profile, today).shown
+    return eligibility(entry, profile, today).shown  # the audience is one of its criteria
 
 
 def _focus_dimensions(questionnaire: Questionnaire, result: Result, size_band: str) -> list[tuple[str, float]]:
     """Return (dimension id, gap) for the priorities, or the two weakest dimensions if none."""
-    target = questionnaire.targets.get(size_band, 50.0)
+    target = target_for(questionnaire, size_band)  # the page's priorities measure to the same target
     scores = {d.id: d.score for d in result.dimensions if d.score is not None}
     if result.priorities:
         return [(pid, target - scores[pid]) for pid in result.priorities]

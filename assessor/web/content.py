@@ -22,5 +22,5 @@ def current_questionnaire(audience: str = "company") -> Questionnaire | None:
     whose audience is public (None when no such questionnaire is loaded)."""
     if audience == "company":
         return latest(questionnaires(), current_app.config["QUESTIONNAIRE_ID"])
-    found = [q for q in questionnaires().values() if q.audience == audience]
-    return max(found, key=lambda q: (q.version, q.id)) if found else None
+    ids = sorted({q.id for q in questionnaires().values() if q.audience == audience})
+    return latest(questionnaires(), ids[0]) if ids else None  # one questionnaire's versions, never mixed

@@ -20,8 +20,8 @@ from ..domain.referential import AGENT_BANDS, POPULATION_BANDS, PUBLIC_KINDS, RE
 from ..store import workspace
 from .content import current_questionnaire, questionnaires
 from .language import lang
-from .advisor import (CHECKIN_STATUS_LABELS, FOLLOWUP_LABELS, MODE_LABELS, STATE_LABELS, _filter_form, _level_label,
-                      _render_list, _scope)
+from .advisor import (AUDIENCE_LABELS, CHECKIN_STATUS_LABELS, FOLLOWUP_LABELS, MODE_LABELS, STATE_LABELS,
+                      _filter_form, _level_label, _render_list, _scope)
 from .. import config as settings
 
 bp = Blueprint("export", __name__, url_prefix="/conseiller")
@@ -70,7 +70,7 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
         _("Identifiant"), _("Commencé le"), _("Validé le"), _("Entreprise"), _("Région"), _("Département"),
         _("Effectif"), _("Secteur (NAF)"), _("État"), _("Suivi"), _("Mode"), _("Score global"), _("Niveau"),
         _("Niveau plancher"), _("Indice de confiance (%)"), _("Démonstration"),
-        "audience", _("Nature de la collectivité"), _("Population"), _("Agents"),
+        _("Public visé"), _("Nature de la collectivité"), _("Population"), _("Agents"),
         *[_("Score %(dimension)s", dimension=title) for _id, title in dimensions],
         *checkin_headers())])
     yield "\ufeff" + buffer.getvalue()
@@ -84,6 +84,7 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
                                   for table in (PUBLIC_KINDS, POPULATION_BANDS, AGENT_BANDS))
     states, modes = {k: str(v) for k, v in STATE_LABELS.items()}, {k: str(v) for k, v in MODE_LABELS.items()}
     followups = {k: str(v) for k, v in FOLLOWUP_LABELS.items()}
+    audiences = {k: str(v) for k, v in AUDIENCE_LABELS.items()}
     levels: dict[str | None, str | None] = {None: None}
     yes_no = {True: csv_cell(True), False: csv_cell(False)}
     dimension_ids = [dim_id for dim_id, _title in dimensions]
@@ -105,7 +106,7 @@ def csv_lines(rows: Iterable[tuple], dimensions: list[tuple[str, str]], chunk: i
                 followups.get(followup, followup), modes.get(mode, mode), _float(overall), levels[level],
                 levels[floor_level], _float(confidence * 100 if confidence is not None else None))]
                 + [yes_no[bool(is_demo)]]
-                + [csv_cell(v) for v in (audience or "company", kinds.get(kind, kind),
+                + [csv_cell(v) for v in (audiences[audience or "company"], kinds.get(kind, kind),
                                          populations.get(population, population), agents.get(agents_band, agents_band))]
                 + [csv_cell(_float(scores.get(dim_id))) for dim_id in dimension_ids]
                 + checkin_cells(step, local_time(checked_in_at), wants_contact, statuses, yes_no))

@@ -80,6 +80,9 @@ class EraseForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """The company profile asked before the questionnaire."""
 
+    # the example of the message for an address that is not one, in the profile's own words
+    email_invalid = _l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr).")
+
     # DataRequired, not InputRequired: it checks the name once cleaned, so spaces alone are refused.
     company_name = StringField(
         _l("Nom de l'entreprise *"),
@@ -124,8 +127,7 @@ class ProfileForm(FlaskForm):
             if self.consent_contact.data:
                 raise ValidationError(_l("Pour être contacté(e) par un conseiller, indiquez une adresse e-mail."))
             return
-        Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
-              check_deliverability=False)(self, field)
+        Email(self.email_invalid, check_deliverability=False)(self, field)
 
     def profile(self) -> dict[str, Any]:
         """Return the profile to store; the region comes from the department when only it is given."""
@@ -292,6 +294,6 @@ class CheckinSubscribeForm(FlaskForm):
         _l("Votre adresse e-mail"),
         validators=[InputRequired(_l("Indiquez l'adresse e-mail où recevoir les points d'étape.")),
                     Length(max=254, message=_l("L'adresse e-mail est trop longue.")),
-                    Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@entreprise.fr)."),
+                    Email(_l("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
                           check_deliverability=False)],
         filters=[clean_line], render_kw={"maxlength": 254, "autocomplete": "email"})

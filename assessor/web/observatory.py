@@ -48,8 +48,7 @@ class ObservatoryForm(QueryForm):
 
 def questionnaire_label(questionnaire: Questionnaire, language: str) -> str:
     """« Entreprises — Diagnostic de maturité IA des TPE et PME, version 3 du 2 décembre 2026 »."""
-    audience = getattr(questionnaire, "audience", "company")
-    words = {"audience": str(AUDIENCES.get(audience, audience)), "title": questionnaire.title.get(language),
+    words = {"audience": str(AUDIENCES.get(questionnaire.audience, questionnaire.audience)), "title": questionnaire.title.get(language),
              "v": questionnaire.version}
     if questionnaire.date:
         return _("%(audience)s — %(title)s, version %(v)d du %(date)s", **words,
@@ -65,8 +64,7 @@ def _questionnaire_choices(keys: list[str], default: Questionnaire, language: st
     audiences = list(AUDIENCES)
 
     def rank(q: Questionnaire) -> tuple:
-        audience = getattr(q, "audience", "company")
-        return (audiences.index(audience) if audience in audiences else len(audiences),
+        return (audiences.index(q.audience) if q.audience in audiences else len(audiences),
                 q.id != default.id, q.id, -q.version)
 
     ranked = sorted(shown.values(), key=rank)
