@@ -481,6 +481,27 @@ def test_answers_are_kept_when_the_browser_closes_without_pressing_anything(live
     context.close()
 
 
+def test_text_being_typed_is_kept_when_the_tab_closes_before_the_field_is_left(live_server, browser):
+    """A free answer (or a check-in's comment) typed, then the tab closed: no "change" ever fired."""
+    base_url, app = live_server
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    resume_url = start_diagnostic(page, base_url, "Texte en cours")
+    page.goto(f"{resume_url}/s/use_cases")
+    field = page.locator("[id='question-use_cases.priority_problem'] textarea")
+    field.click()
+    field.press_sequentially("Les devis prennent trop de temps")
+    page.close(run_before_unload=True)  # closed while the cursor is still in the field
+    context.close()
+
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(f"{resume_url}/s/use_cases")
+    assert page.locator("[id='question-use_cases.priority_problem'] textarea").input_value() == \
+        "Les devis prennent trop de temps"
+    context.close()
+
+
 def test_autosave_says_when_it_could_not_save(live_server, browser, axe):
     base_url, app = live_server
     context = browser.new_context(locale="fr-FR")

@@ -102,6 +102,14 @@
       clearTimeout(timer);
       timer = setTimeout(save, 400);
     });
+    // Text being typed has no "change" until the field is left: a comment typed, then the tab
+    // closed, was lost. Typing marks the page unsaved (sent when it is left) and saves after a pause.
+    form.addEventListener("input", function (event) {
+      if (!event.target.matches("textarea, input[type=text], input:not([type])")) return;
+      unsaved = true;
+      clearTimeout(timer);
+      timer = setTimeout(save, 1500);
+    });
     // A button sends the whole form: nothing is left for autosave to send. If a save is on its way,
     // the form waits for it: landing after the form, that older save would undo the last answers.
     form.addEventListener("submit", function (event) {
