@@ -12,16 +12,13 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from wtforms import BooleanField, SelectField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from flask_login import login_required
 
 from ..domain import i18n
 from ..domain.referential import NAF_SECTIONS, REGIONS, SIZE_BANDS
 from ..store import impact, stats
 from ..store.db import get_db
-from .forms import QueryForm
+from .observatory import ScopeForm, scope_choices, selection_of
 from .language import lang
 
 bp = Blueprint("impact", __name__, url_prefix="/conseiller")
@@ -32,9 +29,8 @@ STAGE_LABELS = {
 }
 
 
-class ImpactForm(QueryForm):
-    region = SelectField(_l("Périmètre"), validators=[Optional()])
-    demo = BooleanField(_l("Inclure les données de démonstration"))
+class ImpactForm(ScopeForm):
+    """The impact page's scope: the observatory's (a region, demo data or not)."""
 
 
 def funnel_rows(found: dict[str, impact.Funnel], labels: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -84,14 +80,11 @@ def gain_rows(found: dict[str, impact.Gain], labels: list[tuple[str, str]]) -> l
 @login_required
 def index():
     language = lang()
-    allowed = list(REGIONS) if current_user.is_admin else list(current_user.regions)
     form = ImpactForm(request.args)
-    everything = _("Toute la France") if current_user.is_admin else _("Toutes mes régions")
-    form.region.choices = [SelectChoice("", everything)] + [
-        SelectChoice(code, i18n.label(REGIONS, code, language)) for code in allowed]
+    allowed = scope_choices(form, language)
     form.validate()
     region = form.region.data if form.region.data in allowed else None
-    selection = [region] if region else (None if current_user.is_admin else allowed)
+    selection = selection_of(form, allowed)
     include_demo = bool(form.demo.data)
     db = get_db()
     funnels = impact.funnel(db, selection, include_demo)
@@ -109,4 +102,4 @@ def index():
         funnel_total=funnel_rows(funnels["all"], total), gain_total=gain_rows(gains["all"], total),
         funnel_by={kind: funnel_rows(funnels[kind], labels[kind]) for kind, _title in breakdowns},
         gain_by={kind: gain_rows(gains[kind], labels[kind]) for kind, _title in breakdowns},
-        selection_label=next(str(c.label) for c in form.region.choices if c.value == (region or "")))
+        selection_label=dict(form.region.choices)[region or ""])

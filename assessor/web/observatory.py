@@ -39,11 +39,32 @@ TREND_MONTHS = 24
 AUDIENCES = {"company": _l("Entreprises"), "public": _l("Collectivités")}
 
 
-class ObservatoryForm(QueryForm):
-    # Wide: its labels name the audience, the title and the version's date.
-    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()], render_kw={"class": "select-wide"})
+class ScopeForm(QueryForm):
+    """Which figures: a region among the advisor's (or all of them), demo data or not."""
+
     region = SelectField(_l("Périmètre"), validators=[Optional()])
     demo = BooleanField(_l("Inclure les données de démonstration"))
+
+
+class ObservatoryForm(ScopeForm):
+    # Wide: its labels name the audience, the title and the version's date.
+    questionnaire = SelectField(_l("Questionnaire"), validators=[Optional()], render_kw={"class": "select-wide"})
+
+
+def scope_choices(form: ScopeForm, language: str) -> list[str]:
+    """Offer the advisor's regions (every one to an administrator) in ``form``; return them."""
+    allowed = list(REGIONS) if current_user.is_admin else list(current_user.regions)
+    everything = _("Toute la France") if current_user.is_admin else _("Toutes mes régions")
+    form.region.choices = [("", everything)] + [(code, i18n.label(REGIONS, code, language)) for code in allowed]
+    return allowed
+
+
+def selection_of(form: ScopeForm, allowed: list[str]) -> list[str] | None:
+    """The regions the figures cover: the one chosen, else the advisor's (None: all of France)."""
+    region = form.region.data if form.region.data in allowed else None
+    if region:
+        return [region]
+    return None if current_user.is_admin else allowed
 
 
 def questionnaire_label(questionnaire: Questionnaire, language: str) -> str:
@@ -171,10 +192,8 @@ SMALL_TICK = 5
 @login_required
 def index():
     language = lang()
-    allowed = list(REGIONS) if current_user.is_admin else list(current_user.regions)
     form = ObservatoryForm(request.args)
-    everything = _("Toute la France") if current_user.is_admin else _("Toutes mes régions")
-    form.region.choices = [("", everything)] + [(code, i18n.label(REGIONS, code, language)) for code in allowed]
+    allowed = scope_choices(form, language)
     include_demo = bool(form.demo.data)
     db = get_db()
     default = current_questionnaire()
@@ -185,10 +204,7 @@ def index():
     chosen = form.questionnaire.data
     questionnaire = questionnaires()[chosen] if chosen in dict(form.questionnaire.choices) else default
     form.questionnaire.data = questionnaire.key
-    if region:
-        selection = [region]
-    else:
-        selection = None if current_user.is_admin else allowed
+    selection = selection_of(form, allowed)
     figures = stats.figures(db, questionnaire.key, selection, include_demo)
     national = stats.figures(db, questionnaire.key, None, include_demo) if selection is not None else None
 
@@ -222,5 +238,5 @@ def index():
                                        _("Score moyen par dimension, sur 100")),
         trend_chart=trend_svg(month_rows, _("Diagnostics validés par mois, sur 24 mois")),
         questionnaire_label=questionnaire_label(questionnaire, language),
-        include_demo=include_demo, selection_label=dict(form.region.choices).get(region or "", everything),
+        include_demo=include_demo, selection_label=dict(form.region.choices)[region or ""],
     )
