@@ -3,6 +3,9 @@
 Imported by the tests (``from factories import ...``); the fixtures built on them are in conftest.py."""
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +138,18 @@ def report_html(app, assessment_id: int, questionnaire, lang: str = "fr") -> str
         finally:
             db.close()
         return render.render_html(context, lang)
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve ``app`` on a free localhost port in a thread (the browser tests' server); yield its URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)

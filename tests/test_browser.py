@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -42,6 +41,17 @@ def slow_posts(app):
             time.sleep(1.5)
         return app(environ, start_response)
     return middleware
+
+
+def downloaded_report_text(page, tmp_path) -> str:
+    """Click « Télécharger le rapport PDF » as a reader does; return the file's text (pdftotext)."""
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger le rapport PDF").click()
+    pdf_path = tmp_path / "rapport.pdf"
+    download_info.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    return subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
+                          check=True).stdout
 
 
 @pytest.fixture(scope="module")
@@ -158,15 +168,9 @@ def test_newcomer_completes_the_diagnostic_resumes_and_downloads_the_pdf(live_se
     assert page.locator("svg.radar title").count() == 1
     assert_accessible(axe, page)
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Télécharger le rapport PDF").click()
-    pdf_path = tmp_path / "rapport.pdf"
-    download_info.value.save_as(pdf_path)
-    assert pdf_path.read_bytes().startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True).stdout
-        assert "Atelier Lefèvre" in text
-        assert "/100" in text
+    text = downloaded_report_text(page, tmp_path)
+    assert "Atelier Lefèvre" in text
+    assert "/100" in text
 
     # the company downloads its data (GDPR article 20)
     with page.expect_download() as download_info:

@@ -11,7 +11,7 @@ from assessor.web import auth  # noqa: E402
 from assessor.store.db import connect  # noqa: E402
 from assessor.store import accounts
 from tests.test_browser import assert_accessible, axe, browser  # noqa: E402, F401 (fixtures)
-from tests.factories import make_app  # noqa: E402
+from tests.factories import make_app, serving  # noqa: E402
 
 pytestmark = pytest.mark.browser
 PASSWORD = "un mot de passe solide"
@@ -22,9 +22,7 @@ LONG_NAME = "Marie-Christine Delacroix-Beaumont"
 def seeded_server(tmp_path_factory):
     """The real app with demo data, an administrator whose long name is on every file, and a
     non-admin advisor, served on a free localhost port."""
-    import threading
-
-    from werkzeug.serving import make_server
+    
 
     app = make_app(tmp_path_factory.mktemp("advisor-pages"), WTF_CSRF_ENABLED=True,
                    ARGON2_TEST_PARAMS={"time_cost": 1, "memory_cost": 8, "parallelism": 1})
@@ -39,12 +37,8 @@ def seeded_server(tmp_path_factory):
                        [admin])
         finally:
             db.close()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as base_url:
+        yield base_url
 
 
 def signed_in(browser, base_url, width, email="admin@example.org", language="fr"):  # noqa: F811

@@ -10,7 +10,7 @@ pytest.importorskip("playwright")
 from assessor.domain import clock  # noqa: E402
 from assessor.store import checkins, workspace  # noqa: E402
 from assessor.store.db import connect  # noqa: E402
-from tests.factories import best_answers, create_assessment, make_advisor, make_app  # noqa: E402
+from tests.factories import best_answers, create_assessment, make_advisor, make_app, serving  # noqa: E402
 from tests.test_browser import assert_accessible, axe, browser  # noqa: E402, F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -22,9 +22,7 @@ PARIS = clock.zone("Europe/Paris")
 def server(tmp_path_factory):
     """Eight companies of Hauts-de-France validated 30 days ago, six of them with a check-in saying
     an action started; one asks to be contacted."""
-    import threading
-
-    from werkzeug.serving import make_server
+    
 
     from assessor.domain.questionnaire import latest
 
@@ -49,12 +47,8 @@ def server(tmp_path_factory):
     finally:
         db.close()
     make_advisor(app, "hdf@example.org", regions=["FR-HDF"], password=PASSWORD)
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(5)
+    with serving(app) as base_url:
+        yield base_url
 
 
 def signed_in(browser, base_url, width):  # noqa: F811

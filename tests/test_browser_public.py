@@ -3,18 +3,15 @@ from the home page's second path to the PDF, axe-core on every page (no serious 
 violation), and the words of a collectivité, never "entreprise"."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-import threading
 
 import pytest
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
-from tests.factories import make_public_app  # noqa: E402
-from tests.test_browser import answer_visible_questions, assert_accessible, axe, browser  # noqa: E402,F401
+from tests.factories import make_public_app, serving  # noqa: E402
+from tests.test_browser import (answer_visible_questions, assert_accessible, axe, browser,  # noqa: E402,F401
+                                downloaded_report_text)
 
 pytestmark = pytest.mark.browser
 BODY = "Commune de Saint-Exemple-sur-Hérault"
@@ -23,12 +20,8 @@ BODY = "Commune de Saint-Exemple-sur-Hérault"
 @pytest.fixture(scope="module")
 def public_server(tmp_path_factory):
     app = make_public_app(tmp_path_factory.mktemp("live-public"), WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as base_url:
+        yield base_url, app
 
 
 def test_a_commune_finds_its_path_answers_and_downloads_its_pdf(public_server, browser, axe, tmp_path):  # noqa: F811
@@ -73,15 +66,9 @@ def test_a_commune_finds_its_path_answers_and_downloads_its_pdf(public_server, b
     assert "agents" in main
     assert_accessible(axe, page)
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Télécharger le rapport PDF").click()
-    pdf_path = tmp_path / "rapport.pdf"
-    download_info.value.save_as(pdf_path)
-    assert pdf_path.read_bytes().startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True).stdout
-        assert "Saint-Exemple" in text
-        assert "entreprise" not in text.lower()
+    text = downloaded_report_text(page, tmp_path)
+    assert "Saint-Exemple" in text
+    assert "entreprise" not in text.lower()
     context.close()
 
 

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("playwright")
-from werkzeug.serving import make_server  # noqa: E402
 
 from assessor.jobs import queue as jobs_queue  # noqa: E402
 from assessor.report import render as reporting  # noqa: E402
-from tests.factories import create_assessment, make_app  # noqa: E402
+from tests.factories import create_assessment, make_app, serving  # noqa: E402
 from tests.test_browser import assert_accessible, axe, browser  # noqa: E402,F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -26,12 +25,8 @@ FAKE_PDF = b"%PDF-1.7\n% rendered by a fake renderer\n%%EOF\n"
 def queued_server(tmp_path, monkeypatch):
     monkeypatch.setattr(reporting, "render_pdf", lambda context, lang, root=None: FAKE_PDF)
     app = make_app(tmp_path, QUEUE_IMMEDIATE=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as base_url:
+        yield base_url, app
 
 
 def run_jobs_later(app, seconds: float = 1.5) -> threading.Thread:
