@@ -119,8 +119,13 @@ def items(db: Database, checkin_id: int) -> dict[tuple[str, str], str]:
 def of_assessment(db: Database, assessment_id: int) -> list[dict[str, Any]]:
     """Return a diagnostic's check-ins, first step first, each with its ``items``."""
     rows = list(db.query("select * from checkins where assessment_id = ? order by step", [assessment_id]))
+    by_checkin: dict[int, dict[tuple[str, str], str]] = {row["id"]: {} for row in rows}
+    if rows:  # every check-in's statuses in one query
+        for item in db.query("select i.checkin_id, i.kind, i.ref, i.status from checkin_items as i "
+                             "join checkins as c on c.id = i.checkin_id where c.assessment_id = ?", [assessment_id]):
+            by_checkin[item["checkin_id"]][(item["kind"], item["ref"])] = item["status"]
     for row in rows:
-        row["items"] = items(db, row["id"])
+        row["items"] = by_checkin[row["id"]]
     return rows
 
 

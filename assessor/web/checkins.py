@@ -67,7 +67,9 @@ def results_context(db, assessment: dict[str, Any], diagnosis, form: CheckinSubs
     if form is None:
         form = CheckinSubscribeForm(formdata=None, data={"email": (subscription or {}).get("email")
                                                          or assessment.get("email") or ""})
-    latest = store.latest(db, [assessment["id"]]).get(assessment["id"])
+    every = store.of_assessment(db, assessment["id"])
+    # where it stands: its latest answered check-in (store.latest's rule, from the same rows)
+    latest = next((c for c in reversed(every) if c["updated_at"]), None)
     progress, page_url = None, None
     if latest:
         refs = _refs(diagnosis)
@@ -76,7 +78,6 @@ def results_context(db, assessment: dict[str, Any], diagnosis, form: CheckinSubs
                            for status in store.STATUSES[kind]]
                     for kind, default in (("action", "pas_commencee"), ("programme", "pas_contacte"))}
         progress["counts"] = {kind: len(refs[kind]) for kind in refs}
-    every = store.of_assessment(db, assessment["id"])
     if every:  # the latest check-in's page, if its link is still the one derived from the secret key
         last = every[-1]
         token = jobs.checkin_token(assessment["id"], last["step"])
